@@ -1,0 +1,26 @@
+/**
+ * NestJS 12 ships its packages as ES modules. Node 20 can require() them, but Jest's own module
+ * loader cannot on Node 20, so those packages are compiled to CommonJS by SWC together with our
+ * TypeScript sources. Everything else in node_modules is left alone.
+ */
+const esmPackages = ['@nestjs', '@fastify', 'fastify'].join('|');
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages})/)`],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

@@ -1,0 +1,46 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from './auth/auth.module';
+import type { AuthenticatedRequest } from './auth/api-key.guard';
+import type { AppConfig } from './config/app-config';
+import { ProblemFilter } from './common/problem.filter';
+import { renderProblem } from './common/problem';
+import { RequestIdMiddleware } from './common/request-id.middleware';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency';
+import { PaymentsModule } from './payments/payments.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  /** The application for one configuration; tests build it with their own. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        AuthModule,
+        IdempotencyModule.forRoot({
+          scope: (request: AuthenticatedRequest) => request.client?.id,
+          renderError: renderProblem,
+          enabled: config.idempotency.enabled,
+          ttlSeconds: config.idempotency.ttlSeconds,
+          leaseMs: config.idempotency.leaseMs,
+          waitMs: config.idempotency.waitMs,
+          schema: config.idempotency.schema,
+        }),
+        PaymentsModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestIdMiddleware).forRoutes('*');
+  }
+}

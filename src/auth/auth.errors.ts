@@ -1,0 +1,17 @@
+import { DomainError } from '../common/domain-error';
+
+/** No `Authorization: Bearer …` header on a `/v1` route. */
+export class AuthenticationRequiredError extends DomainError {
+  readonly code = 'authentication_required';
+  constructor() {
+    super('Send your API key as "Authorization: Bearer <key>".');
+  }
+}
+
+/** A bearer token that is no client's key. */
+export class InvalidApiKeyError extends DomainError {
+  readonly code = 'invalid_api_key';
+  constructor() {
+    super('The API key is not valid.');
+  }
+}

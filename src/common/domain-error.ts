@@ -1,0 +1,22 @@
+/**
+ * An outcome the API reports to its caller with a stable `code`, independent of HTTP. The one
+ * exception filter maps codes to statuses; a domain error never carries a stack to the client.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  /** The request field at fault, when there is one. */
+  readonly param?: string;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Request input that does not have the required shape (400 `validation_error`). */
+export class ValidationFailedError extends DomainError {
+  readonly code = 'validation_error';
+  constructor(message: string, readonly param?: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,96 @@
+import { ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+import { ValidationFailedError } from './domain-error';
+import { MAX_MINOR_UNITS } from './money';
+
+/** Set (non-enumerable) on bodies parsed from `application/x-www-form-urlencoded`, where every value is a string. */
+export const FORM_ENCODED = Symbol('form-encoded');
+
+/**
+ * Accepts the decimal-digit string form of an integer where the transport only has strings (form
+ * bodies, query strings). JSON bodies must send a real number: `"100"` stays a string there and fails.
+ */
+export function IntegerFromString(source: 'form' | 'query' = 'form'): PropertyDecorator {
+  return Transform(({ value, obj }) =>
+    typeof value === 'string' && /^(0|[1-9]\d{0,15})$/.test(value) && (source === 'query' || obj?.[FORM_ENCODED])
+      ? Number(value)
+      : value,
+  );
+}
+
+/** A positive integer number of minor units, at most 2^53−1. */
+export function IsMinorUnits(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isMinorUnits',
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_MINOR_UNITS,
+        defaultMessage: (args) => `${args?.property} must be a positive integer number of minor units, at most ${MAX_MINOR_UNITS}`,
+      },
+    },
+    options,
+  );
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((code) => code.toLowerCase()));
+
+/** A lower-case ISO 4217 code such as `usd`. */
+export function IsCurrencyCode(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCurrencyCode',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && /^[a-z]{3}$/.test(value) && CURRENCIES.has(value),
+        defaultMessage: (args) => `${args?.property} must be a lower-case ISO 4217 currency code such as usd`,
+      },
+    },
+    options,
+  );
+}
+
+/** Up to 50 string keys (≤ 40 chars) with string values (≤ 500 chars), as Stripe's metadata. */
+export function IsMetadata(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isMetadata',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 50 &&
+          Object.entries(value).every(([k, v]) => k.length >= 1 && k.length <= 40 && typeof v === 'string' && v.length <= 500),
+        defaultMessage: (args) =>
+          `${args?.property} must be an object of at most 50 string values (keys up to 40 characters, values up to 500)`,
+      },
+    },
+    options,
+  );
+}
+
+function firstProblem(errors: ClassValidatorError[], prefix = ''): { param: string; message: string } {
+  const error = errors[0];
+  const param = prefix ? `${prefix}[${error.property}]` : error.property;
+  if (error.constraints) {
+    const [message] = Object.values(error.constraints);
+    return { param, message: message.replace(/^property (\S+) should not exist$/, '$1 is not a known parameter') };
+  }
+  return error.children?.length ? firstProblem(error.children, param) : { param, message: `${param} is invalid` };
+}
+
+/** Input validation for every route: unknown fields refused, the first bad field named in `param`. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const { param, message } = firstProblem(errors);
+      return new ValidationFailedError(message, param);
+    },
+  });
+}

@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { ConfigurationError } from '../config/app-config';
+import { PAYMENTS_ENTITIES } from '../payments/payments.entities';
+import { ClientEntity } from '../auth/client.entity';
+import { MIGRATIONS } from './migrations';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export function dialectOf(databaseUrl: string): Dialect {
+  return databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'mysql';
+}
+
+/**
+ * Turns `DATABASE_URL` into TypeORM options: `mysql://user:pass@host:3306/db` (or `mariadb://`),
+ * `sqlite:/path/file.sqlite`, `sqlite:./relative.sqlite` or `sqlite::memory:`.
+ */
+export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number; migrationsRun?: boolean } = {}): DataSourceOptions {
+  const common = {
+    entities: [ClientEntity, ...PAYMENTS_ENTITIES],
+    migrations: MIGRATIONS,
+    migrationsRun: opts.migrationsRun ?? false,
+    synchronize: false,
+    logging: false,
+  };
+  if (dialectOf(databaseUrl) === 'sqlite') {
+    const location = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!location) throw new ConfigurationError('DATABASE_URL', 'needs a file after sqlite: (or sqlite::memory:)');
+    const database = location === ':memory:' ? ':memory:' : resolve(location);
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return { ...common, type: 'better-sqlite3', database, enableWAL: database !== ':memory:' };
+  }
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new ConfigurationError('DATABASE_URL', 'is not a valid URL (mysql://user:password@host:3306/database)');
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigurationError('DATABASE_URL', 'needs a database name (mysql://user@host:3306/payments)');
+  return {
+    ...common,
+    type: 'mysql',
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 5_000,
+    extra: { connectionLimit: opts.poolSize ?? 10, enableKeepAlive: true },
+  };
+}

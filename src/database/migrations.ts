@@ -1,0 +1,4 @@
+import { InitialSchema1764288000000 } from './migrations/1764288000000-initial-schema';
+
+/** Every migration, in order; listed by class so they load the same from `src/` and `dist/`. */
+export const MIGRATIONS = [InitialSchema1764288000000];

@@ -1,0 +1,18 @@
+/** What the idempotency layer did with a request; set on the request for logs and metrics. */
+export type IdempotencyOutcome =
+  | 'executed'
+  | 'replayed'
+  | 'in_use'
+  | 'reused'
+  | 'invalid'
+  | 'released'
+  | 'store_unavailable';
+
+/** The parts of an Express or Fastify request the layer reads, and the outcome it leaves. */
+export interface IdempotencyRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  idempotencyOutcome?: IdempotencyOutcome;
+}

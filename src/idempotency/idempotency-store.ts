@@ -1,0 +1,89 @@
+/**
+ * The persistence port of the idempotency layer. Its methods are the state transitions of a key;
+ * the atomicity of each one lives in the store (unique index, conditional update), not in the
+ * caller's `if`. The interface and its injection token share a name.
+ *
+ * Lifecycle: (none | minted | expired) --claim--> in_progress --complete--> completed.
+ * `in_progress` exists only inside the unit of work that claimed it: if that unit does not
+ * commit, the key is free again. Expiry is derived from `expiresAt`, never a stored status.
+ */
+export type IdempotencyStatus = 'minted' | 'in_progress' | 'completed';
+
+export interface StoredResponse {
+  status: number;
+  /** Lower-case header names to values; only the headers the module is told to keep. */
+  headers: Record<string, string>;
+  /** The body exactly as sent, so a replay is byte-identical. */
+  body: string;
+}
+
+export interface IdempotencyRecord {
+  scope: string;
+  key: string;
+  status: IdempotencyStatus;
+  purpose: string | null;
+  method: string | null;
+  path: string | null;
+  fingerprint: string | null;
+  response: StoredResponse | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ClaimRequest {
+  scope: string;
+  key: string;
+  method: string;
+  path: string;
+  fingerprint: string;
+  /** The route's purpose; a key minted for another purpose is not claimed. */
+  purpose: string | null;
+  /** Random token naming this attempt; only its holder may complete the key. */
+  owner: string;
+  now: Date;
+  leaseExpiresAt: Date;
+  expiresAt: Date;
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed' }
+  /** Someone else holds the key (or held it and finished): nothing was written. */
+  | { outcome: 'existing'; record: IdempotencyRecord }
+  /** The key is held by an unfinished unit of work that did not let go within the wait. */
+  | { outcome: 'busy' };
+
+export type StoreFault = 'transient' | 'unavailable';
+
+export interface IdempotencyStore {
+  /** The latest committed record, or the caller's own uncommitted one; expired records included. */
+  find(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  /**
+   * Runs `work` as one unit of work (a database transaction). The claim, every write the route
+   * handler makes through the same transaction, and `complete` commit together or not at all.
+   */
+  inTransaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Takes the key for this request: a new key, a minted one of a matching purpose, or an expired one. */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** Records the final response. Fails with `LeaseLostError` unless `owner` still holds the key. */
+  complete(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void>;
+  /** Stores a server-made key, unused yet, optionally bound to a purpose. */
+  mint(record: { scope: string; key: string; purpose: string | null; now: Date; expiresAt: Date }): Promise<void>;
+  /** Deletes up to `batchSize` expired keys in one short statement; returns how many went. */
+  purgeExpired(now: Date, batchSize: number): Promise<number>;
+  /** Whether an error of this store is worth retrying (deadlock) or means it is unreachable. */
+  classifyError(error: unknown): StoreFault | undefined;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+}
+
+export const IdempotencyStore = Symbol('IdempotencyStore');
+
+/** The holder's lease ran out, so its result must not be recorded; its unit of work rolls back. */
+export class LeaseLostError extends Error {
+  constructor(readonly key: string) {
+    super('The idempotency lease was lost before the response could be recorded.');
+    this.name = 'LeaseLostError';
+  }
+}

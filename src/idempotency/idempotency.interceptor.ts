@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { Clock } from './clock';
+import { requestFingerprint } from './fingerprint';
+import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
+import { resolveIdempotencyKey } from './idempotency-key';
+import { IdempotencyRecord, IdempotencyStore, LeaseLostError, StoredResponse } from './idempotency-store';
+import {
+  IdempotencyKeyInUseError,
+  IdempotencyKeyMissingError,
+  IdempotencyKeyReusedError,
+  IdempotencyStoreUnavailableError,
+} from './idempotency.errors';
+import { IdempotencyRequest, IdempotencyOutcome } from './idempotency-outcome';
+import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
+import type { ResolvedIdempotencyOptions } from './idempotency.options';
+
+const DEDUPLICATED_METHODS = new Set(['POST', 'PATCH']);
+const POLL_INTERVAL_MS = 50;
+
+/** Everything that identifies one keyed request. */
+interface KeyedRequest {
+  scope: string;
+  key: string;
+  method: string;
+  path: string;
+  fingerprint: string;
+  purpose: string | null;
+  ttlSeconds: number;
+}
+
+/** A handler outcome the store must not keep: the unit of work rolls back and the error surfaces. */
+class Unstored {
+  constructor(readonly error: unknown) {}
+}
+
+/** A definite decline of the handler: its writes roll back, its answer is recorded on its own. */
+class Declined {
+  constructor(readonly response: StoredResponse) {}
+}
+
+/**
+ * Runs `@Idempotent()` routes exactly once per (client, key).
+ *
+ * A first request claims its key, runs the handler and records the response in one transaction, so
+ * a crash at any point leaves either everything or nothing. A repeat replays the record; a repeat
+ * arriving while the first still runs waits for it (the database's row lock, or polling on stores
+ * without one) and replays, or gets 409 once the wait is over.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly clock: Clock,
+    @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
+    @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const route = this.reflector.getAllAndOverride(IdempotentMetadata, [context.getHandler(), context.getClass()]);
+    const request = context.switchToHttp().getRequest<IdempotencyRequest>();
+    if (!route || !this.options.enabled || !DEDUPLICATED_METHODS.has(request.method)) {
+      return next.handle();
+    }
+    return from(this.handle(request, context.switchToHttp().getResponse(), route, next));
+  }
+
+  private async handle(request: IdempotencyRequest, response: unknown, route: IdempotentOptions, next: CallHandler) {
+    const keyed = this.describe(request, route);
+    if (!keyed) return lastValueFrom(next.handle(), { defaultValue: undefined });
+    this.adapter.setHeader(response, this.options.headerName, keyed.key);
+    const outcome = (value: IdempotencyOutcome) => (request.idempotencyOutcome = value);
+
+    const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
+    if (existing?.status === 'completed' && existing.expiresAt > this.clock.now()) {
+      return this.replay(existing, keyed, response, outcome);
+    }
+    return this.execute(keyed, response, next, outcome);
+  }
+
+  /** Reads the key and what it binds to; `undefined` when the request carries none and may run without. */
+  private describe(request: IdempotencyRequest, route: IdempotentOptions): KeyedRequest | undefined {
+    const { headerName, queryParameter } = this.options;
+    let key: string | undefined;
+    try {
+      key = resolveIdempotencyKey(
+        request.headers[headerName.toLowerCase()],
+        queryParameter ? request.query?.[queryParameter] : undefined,
+        { header: headerName, query: queryParameter },
+      );
+    } catch (error) {
+      request.idempotencyOutcome = 'invalid';
+      throw error;
+    }
+    if (key === undefined) {
+      if (!route.required) return undefined;
+      request.idempotencyOutcome = 'invalid';
+      throw new IdempotencyKeyMissingError(headerName);
+    }
+    const scope = this.options.scope(request);
+    if (!scope) {
+      throw new Error('IdempotencyModule: the scope resolver found no client on an @Idempotent() route; authenticate it first.');
+    }
+    const path = this.adapter.getRequestUrl(request).split('?')[0];
+    return {
+      scope,
+      key,
+      method: request.method,
+      path,
+      fingerprint: requestFingerprint(request.method, path, request.body),
+      purpose: route.purpose ?? null,
+      ttlSeconds: route.ttlSeconds ?? this.options.ttlSeconds,
+    };
+  }
+
+  /**
+   * Claims the key and runs the handler in one transaction, re-running the whole unit after a
+   * deadlock (it rolled back, so nothing of it exists).
+   */
+  private async execute(keyed: KeyedRequest, response: unknown, next: CallHandler, outcome: (o: IdempotencyOutcome) => void) {
+    const waitUntil = Date.now() + this.options.waitMs;
+    for (let attempt = 1; ; attempt++) {
+      let result: Awaited<ReturnType<IdempotencyInterceptor['claimAndRun']>>;
+      try {
+        result = await this.store.inTransaction(() => this.claimAndRun(keyed, response, next));
+      } catch (error) {
+        if (error instanceof Declined) return this.recordDecline(keyed, response, error.response, outcome);
+        const cause = error instanceof Unstored ? error.error : error;
+        const fault = this.store.classifyError(cause);
+        if (fault === 'transient' && attempt <= this.options.maxTransientRetries) continue;
+        if (fault === 'unavailable' || cause instanceof LeaseLostError) {
+          outcome('store_unavailable');
+          throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause });
+        }
+        outcome('released');
+        throw cause;
+      }
+      if (result.kind === 'executed') {
+        outcome('executed');
+        return this.send(response, result.response);
+      }
+      if (result.kind === 'existing' && result.record.status === 'completed') {
+        return this.replay(result.record, keyed, response, outcome);
+      }
+      if (result.kind === 'existing' && result.record.status === 'minted') {
+        outcome('reused');
+        throw new IdempotencyKeyReusedError(
+          `This key was minted for "${result.record.purpose}"; use it only there, or send a key of your own.`,
+        );
+      }
+      // Held by an unfinished request: wait for it, bounded, then give up with 409.
+      if (Date.now() >= waitUntil) {
+        outcome('in_use');
+        throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
+      }
+      await sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler) {
+    const owner = randomUUID();
+    const claim = await this.claim(keyed, owner);
+    if (claim.outcome === 'busy') return { kind: 'busy' as const };
+    if (claim.outcome === 'existing') return { kind: 'existing' as const, record: claim.record };
+
+    const ran = await this.runHandler(next, response);
+    // Thrown, not returned, so that the transaction rolls back the claim and the handler's writes.
+    if (ran instanceof Unstored || ran instanceof Declined) throw ran;
+    await this.store.complete(keyed.scope, keyed.key, owner, ran.response, this.clock.now());
+    return ran;
+  }
+
+  private claim(keyed: KeyedRequest, owner: string) {
+    const now = this.clock.now();
+    return this.store.claim({
+      ...keyed,
+      owner,
+      now,
+      leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
+      expiresAt: new Date(now.getTime() + keyed.ttlSeconds * 1000),
+    });
+  }
+
+  /** Runs the route handler and captures what it answered, success or decline, as it will be sent. */
+  private async runHandler(next: CallHandler, response: unknown) {
+    try {
+      const value = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const status = (response as { statusCode: number }).statusCode;
+      const body = value === undefined ? '' : JSON.stringify(value);
+      const headers = { ...this.keptHeaders(response), 'content-type': 'application/json; charset=utf-8' };
+      return { kind: 'executed' as const, response: { status, headers, body } };
+    } catch (error) {
+      const rendered = this.options.renderError(error);
+      if (!rendered || !this.options.isStoredStatus(rendered.status)) return new Unstored(error);
+      const headers = { ...this.keptHeaders(response), ...pick(rendered.headers, this.options.storedHeaders) };
+      return new Declined({ status: rendered.status, headers, body: JSON.stringify(rendered.body) });
+    }
+  }
+
+  /**
+   * A definite decline (402, 404, 422…) is recorded in a transaction of its own after the handler's
+   * rolled back, so that a handler which wrote something before declining leaves nothing behind.
+   * If another request took the key in between, its answer is the one every retry gets.
+   */
+  private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: (o: IdempotencyOutcome) => void) {
+    const claimed = await this.guarded(outcome, () =>
+      this.store.inTransaction(async () => {
+        const owner = randomUUID();
+        const claim = await this.claim(keyed, owner);
+        if (claim.outcome === 'claimed') await this.store.complete(keyed.scope, keyed.key, owner, declined, this.clock.now());
+        return claim;
+      }),
+    );
+    if (claimed.outcome === 'existing' && claimed.record.status === 'completed') {
+      return this.replay(claimed.record, keyed, response, outcome);
+    }
+    if (claimed.outcome !== 'claimed') {
+      outcome('in_use');
+      throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
+    }
+    outcome('executed');
+    return this.send(response, declined);
+  }
+
+  /** Store calls outside the unit of work: an unreachable store is a 503, never a silent pass. */
+  private async guarded<T>(outcome: (o: IdempotencyOutcome) => void, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (this.store.classifyError(error) === undefined) throw error;
+      outcome('store_unavailable');
+      throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause: error });
+    }
+  }
+
+  private get retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.options.waitMs / 1000));
+  }
+
+  private replay(record: IdempotencyRecord, keyed: KeyedRequest, response: unknown, outcome: (o: IdempotencyOutcome) => void) {
+    if (record.fingerprint !== keyed.fingerprint) {
+      outcome('reused');
+      const sameRoute = record.method === keyed.method && record.path === keyed.path;
+      throw new IdempotencyKeyReusedError(
+        sameRoute
+          ? 'This key was already used with a different request body. Use a new key for a new request.'
+          : `This key was already used for ${record.method} ${record.path}. Use a new key for a new request.`,
+      );
+    }
+    outcome('replayed');
+    this.adapter.setHeader(response, 'Idempotent-Replayed', 'true');
+    return this.send(response, record.response!);
+  }
+
+  /** Sends a stored or captured response: the same bytes, status and kept headers every time. */
+  private send(response: unknown, stored: StoredResponse): string {
+    this.adapter.status(response, stored.status);
+    for (const [name, value] of Object.entries(stored.headers)) this.adapter.setHeader(response, name, value);
+    return stored.body;
+  }
+
+  private keptHeaders(response: unknown): Record<string, string> {
+    const kept: Record<string, string> = {};
+    for (const name of this.options.storedHeaders) {
+      const value = this.adapter.getHeader(response, name);
+      if (value !== undefined && value !== null) kept[name] = String(value);
+    }
+    return kept;
+  }
+
+  private get adapter() {
+    return this.adapterHost.httpAdapter;
+  }
+}
+
+function pick(headers: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => names.includes(name.toLowerCase())));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Clock } from './clock';
+import { IdempotencyKeysController } from './idempotency-keys.controller';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import {
+  ConfigurableIdempotencyModule,
+  IDEMPOTENCY_ASYNC_OPTIONS_TYPE,
+  IDEMPOTENCY_MODULE_OPTIONS,
+  IDEMPOTENCY_OPTIONS_TYPE,
+} from './idempotency.module-definition';
+import type { IdempotencyModuleOptions } from './idempotency.options';
+import { IdempotencyPurgeService } from './idempotency-purge.service';
+import { IdempotencyStore } from './idempotency-store';
+import { RESOLVED_IDEMPOTENCY_OPTIONS, resolveIdempotencyOptions } from './resolved-options';
+import { TypeOrmIdempotencyStore } from './typeorm-idempotency.store';
+
+/**
+ * Exactly-once POST/PATCH for NestJS. Import it once with `forRoot()`/`forRootAsync()`, mark routes
+ * with `@Idempotent()`. The default store needs TypeORM and `@nestjs-cls/transactional`'s
+ * `ClsPluginTransactional` with the TypeORM adapter, so that the route's repositories join the
+ * transaction the key is claimed in.
+ */
+@Module({})
+export class IdempotencyModule extends ConfigurableIdempotencyModule {
+  static forRoot(options: typeof IDEMPOTENCY_OPTIONS_TYPE): DynamicModule {
+    return this.complete(super.forRoot(options), options);
+  }
+
+  static forRootAsync(options: typeof IDEMPOTENCY_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return this.complete(super.forRootAsync(options), options);
+  }
+
+  private static complete(
+    definition: DynamicModule,
+    extras: { store?: typeof IDEMPOTENCY_OPTIONS_TYPE['store']; controller?: boolean },
+  ): DynamicModule {
+    return {
+      ...definition,
+      global: true,
+      controllers: extras.controller === false ? [] : [IdempotencyKeysController],
+      providers: [
+        ...(definition.providers ?? []),
+        {
+          provide: RESOLVED_IDEMPOTENCY_OPTIONS,
+          useFactory: (options: IdempotencyModuleOptions) => resolveIdempotencyOptions(options),
+          inject: [IDEMPOTENCY_MODULE_OPTIONS],
+        },
+        { provide: IdempotencyStore, useClass: extras.store ?? TypeOrmIdempotencyStore },
+        Clock,
+        IdempotencyInterceptor,
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+        IdempotencyPurgeService,
+      ],
+      exports: [IdempotencyStore, IdempotencyPurgeService, Clock, RESOLVED_IDEMPOTENCY_OPTIONS],
+    };
+  }
+}

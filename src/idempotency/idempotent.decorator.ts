@@ -1,0 +1,23 @@
+import { Reflector } from '@nestjs/core';
+
+/** Per-route settings of `@Idempotent()`. */
+export interface IdempotentOptions {
+  /** A request without a key is refused (400 `idempotency_key_missing`). Default `false`: it runs undeduplicated. */
+  required?: boolean;
+  /** Retention of this route's keys, overriding the module's `ttlSeconds`. */
+  ttlSeconds?: number;
+  /** Names what the route does (e.g. `transfers.create`); a key minted for another purpose is refused. */
+  purpose?: string;
+}
+
+/** Metadata holder; read by `IdempotencyInterceptor` with `getAllAndOverride([handler, class])`. */
+export const IdempotentMetadata = Reflector.createDecorator<IdempotentOptions>();
+
+/**
+ * Marks a POST or PATCH route (or every such route of a controller) as exactly-once: a repeated
+ * `Idempotency-Key` replays the first response, and the key's result commits in the same database
+ * transaction as the handler's writes. Other methods ignore the key.
+ */
+export function Idempotent(options: IdempotentOptions = {}): MethodDecorator & ClassDecorator {
+  return IdempotentMetadata(options);
+}

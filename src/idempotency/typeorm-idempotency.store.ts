@@ -1,0 +1,242 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { classifyDatabaseError, isLockWaitTimeout, isUniqueViolation } from './idempotency-errors.classifier';
+import { IDEMPOTENCY_MODULE_OPTIONS } from './idempotency.module-definition';
+import type { IdempotencyModuleOptions } from './idempotency.options';
+import {
+  ClaimRequest,
+  ClaimResult,
+  IdempotencyRecord,
+  IdempotencyStore,
+  LeaseLostError,
+  StoreFault,
+  StoredResponse,
+} from './idempotency-store';
+
+interface KeyRow {
+  scope: string;
+  idempotency_key: string;
+  status: IdempotencyRecord['status'];
+  purpose: string | null;
+  method: string | null;
+  path: string | null;
+  fingerprint: string | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | string | null;
+  response_status: number | null;
+  response_headers: string | null;
+  response_body: string | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+}
+
+/**
+ * The idempotency store over the `idempotency_keys` table, through the TypeORM DataSource and the
+ * transaction that `@nestjs-cls/transactional` holds for the request. Plain SQL keeps every
+ * transition to one statement (an extra round trip is the cost users feel).
+ *
+ * Why a concurrent duplicate can never run: the claim is an INSERT into a unique index inside the
+ * request's transaction. On MySQL/MariaDB (InnoDB) a second INSERT of the same (scope, key) blocks
+ * on the first one's uncommitted row until it commits (the second then sees a duplicate and replays)
+ * or rolls back (the second then takes the key). The block lasts at most `innodb_lock_wait_timeout`,
+ * which the application sets from the wait option; then the answer is "busy" (409). On SQLite
+ * the application serializes write transactions, so the second one starts after the first ended.
+ */
+@Injectable()
+export class TypeOrmIdempotencyStore implements IdempotencyStore {
+  private readonly table: string;
+  private readonly sqlite: boolean;
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly dataSource: DataSource,
+    @Inject(IDEMPOTENCY_MODULE_OPTIONS) options: IdempotencyModuleOptions,
+  ) {
+    this.sqlite = dataSource.options.type === 'better-sqlite3';
+    this.table = idempotencyTableName(this.sqlite ? undefined : options.schema);
+  }
+
+  async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    const rows: KeyRow[] = await this.txHost.tx.query(
+      `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`,
+      [scope, key],
+    );
+    return rows.length ? this.toRecord(rows[0]) : null;
+  }
+
+  inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.txHost.withTransaction(work);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    try {
+      await this.run(
+        `INSERT INTO ${this.table} (scope, idempotency_key, status, purpose, method, path, fingerprint,
+           lease_owner, lease_expires_at, created_at, expires_at)
+         VALUES (?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          request.scope,
+          request.key,
+          request.purpose,
+          request.method,
+          request.path,
+          request.fingerprint,
+          request.owner,
+          this.toDb(request.leaseExpiresAt),
+          this.toDb(request.now),
+          this.toDb(request.expiresAt),
+        ],
+      );
+      return { outcome: 'claimed' };
+    } catch (error) {
+      if (isLockWaitTimeout(error)) return { outcome: 'busy' };
+      if (!isUniqueViolation(error)) throw error;
+    }
+    return this.takeOver(request);
+  }
+
+  /**
+   * The row exists (and is committed, or we waited for it): take it only if it is expired, a minted
+   * key of this purpose, or a lease its holder let lapse. The condition is re-checked by the UPDATE
+   * under the row lock, so two requests can never both take it.
+   */
+  private async takeOver(request: ClaimRequest): Promise<ClaimResult> {
+    const now = this.toDb(request.now);
+    // MySQL evaluates SET assignments left to right on the updated row: the CASEs must read the
+    // old status, so they come before `status` is assigned.
+    const { affected } = await this.run(
+      `UPDATE ${this.table}
+          SET purpose = CASE WHEN status = 'minted' AND expires_at > ? THEN purpose ELSE ? END,
+              created_at = CASE WHEN status = 'minted' AND expires_at > ? THEN created_at ELSE ? END,
+              status = 'in_progress', method = ?, path = ?, fingerprint = ?, lease_owner = ?,
+              lease_expires_at = ?, expires_at = ?, response_status = NULL, response_headers = NULL,
+              response_body = NULL
+        WHERE scope = ? AND idempotency_key = ?
+          AND (expires_at <= ?
+               OR (status = 'minted' AND (purpose IS NULL OR purpose = ?))
+               OR (status = 'in_progress' AND lease_expires_at <= ?))`,
+      [
+        now,
+        request.purpose,
+        now,
+        now,
+        request.method,
+        request.path,
+        request.fingerprint,
+        request.owner,
+        this.toDb(request.leaseExpiresAt),
+        this.toDb(request.expiresAt),
+        request.scope,
+        request.key,
+        now,
+        request.purpose,
+        now,
+      ],
+    );
+    if (affected === 1) return { outcome: 'claimed' };
+    const record = await this.find(request.scope, request.key);
+    // Deleted by the purge between our two statements (it had expired): claim it afresh.
+    return record ? { outcome: 'existing', record } : this.claim(request);
+  }
+
+  async complete(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void> {
+    const { affected } = await this.run(
+      `UPDATE ${this.table}
+          SET status = 'completed', response_status = ?, response_headers = ?, response_body = ?,
+              lease_owner = NULL, lease_expires_at = NULL
+        WHERE scope = ? AND idempotency_key = ? AND lease_owner = ? AND lease_expires_at > ?`,
+      [response.status, JSON.stringify(response.headers), response.body, scope, key, owner, this.toDb(now)],
+    );
+    if (affected !== 1) throw new LeaseLostError(key);
+  }
+
+  async mint(record: { scope: string; key: string; purpose: string | null; now: Date; expiresAt: Date }): Promise<void> {
+    await this.run(
+      `INSERT INTO ${this.table} (scope, idempotency_key, status, purpose, created_at, expires_at)
+       VALUES (?, ?, 'minted', ?, ?, ?)`,
+      [record.scope, record.key, record.purpose, this.toDb(record.now), this.toDb(record.expiresAt)],
+    );
+  }
+
+  /**
+   * Two short statements instead of one `DELETE … LIMIT` (SQLite lacks it; MySQL cannot LIMIT a
+   * subquery): pick the oldest expired ids, then delete those still expired. Each batch locks at
+   * most `batchSize` rows for one statement, so live traffic never queues behind the purge.
+   */
+  async purgeExpired(now: Date, batchSize: number): Promise<number> {
+    const rows: Array<{ id: number | string }> = await this.txHost.tx.query(
+      `SELECT id FROM ${this.table} WHERE expires_at <= ? ORDER BY expires_at LIMIT ${Number(batchSize)}`,
+      [this.toDb(now)],
+    );
+    if (!rows.length) return 0;
+    const ids = rows.map((row) => row.id);
+    const { affected } = await this.run(
+      `DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(',')}) AND expires_at <= ?`,
+      [...ids, this.toDb(now)],
+    );
+    return affected ?? 0;
+  }
+
+  classifyError(error: unknown): StoreFault | undefined {
+    return classifyDatabaseError(error);
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** Runs a write in the current transaction, or on a connection of its own, and reports rows changed. */
+  private async run(sql: string, parameters: unknown[]): Promise<{ affected: number | undefined }> {
+    const active = this.txHost.isTransactionActive() ? this.txHost.tx.queryRunner : undefined;
+    const runner: QueryRunner = active ?? this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, parameters, true);
+      return { affected: result.affected };
+    } finally {
+      if (!active) await runner.release();
+    }
+  }
+
+  private toDb(date: Date): Date | string {
+    // mysql2 writes a Date in the pool's time zone (UTC here); better-sqlite3 cannot bind one.
+    return this.sqlite ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
+  }
+
+  private fromDb(value: Date | string): Date {
+    return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
+  }
+
+  private toRecord(row: KeyRow): IdempotencyRecord {
+    return {
+      scope: row.scope,
+      key: row.idempotency_key,
+      status: row.status,
+      purpose: row.purpose,
+      method: row.method,
+      path: row.path,
+      fingerprint: row.fingerprint,
+      response:
+        row.response_status === null
+          ? null
+          : {
+              status: Number(row.response_status),
+              headers: JSON.parse(row.response_headers ?? '{}'),
+              body: row.response_body ?? '',
+            },
+      leaseOwner: row.lease_owner,
+      leaseExpiresAt: row.lease_expires_at === null ? null : this.fromDb(row.lease_expires_at),
+      createdAt: this.fromDb(row.created_at),
+      expiresAt: this.fromDb(row.expires_at),
+    };
+  }
+}
+
+/** `idempotency_keys`, qualified by its own schema (MySQL database) when one is configured. */
+export function idempotencyTableName(schema?: string): string {
+  if (schema && !/^[A-Za-z0-9_]{1,64}$/.test(schema)) {
+    throw new Error(`IDEMPOTENCY_SCHEMA must be letters, digits and underscores; got "${schema}".`);
+  }
+  return schema ? `${schema}.idempotency_keys` : 'idempotency_keys';
+}

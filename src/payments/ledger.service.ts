@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { In } from 'typeorm';
+import { newId } from '../common/ids';
+import { MAX_MINOR_UNITS } from '../common/money';
+import { UnitOfWork } from '../database/unit-of-work';
+import { AccountEntity } from './account.entity';
+import { LedgerEntryEntity } from './ledger-entry.entity';
+import { AccountNotFoundError, BalanceLimitExceededError, CurrencyMismatchError, InsufficientFundsError } from './payments.errors';
+
+/** One leg of a posting; `param` names the request field the account came from, for errors. */
+export interface PostingLeg {
+  accountId: string;
+  amount: number;
+  param?: string;
+  /** The leg is on the client's external account; every other leg must be a customer account. */
+  external?: boolean;
+}
+
+export interface Posting {
+  clientId: string;
+  postingId: string;
+  postingType: LedgerEntryEntity['postingType'];
+  currency: string;
+  legs: PostingLeg[];
+  createdAt: Date;
+}
+
+/**
+ * The double-entry core. Every posting's legs sum to zero, and each account's cached balance moves
+ * by exactly its legs, in the caller's transaction, so balances and entries always agree.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  /**
+   * Locks the posting's accounts, checks them, and writes entries and balances. Must run inside a
+   * transaction. Declines (unknown account, wrong currency, insufficient funds) are raised before
+   * anything is written.
+   */
+  async post(posting: Posting): Promise<Map<string, AccountEntity>> {
+    if (posting.legs.reduce((sum, leg) => sum + leg.amount, 0) !== 0) {
+      throw new Error('unbalanced posting'); // a programming error, never input-driven
+    }
+    const accounts = await this.lockAccounts(posting.clientId, posting.legs.map((leg) => leg.accountId));
+    for (const leg of posting.legs) {
+      const account = accounts.get(leg.accountId);
+      if (!account || (account.kind === 'external') !== Boolean(leg.external)) {
+        throw new AccountNotFoundError(leg.accountId, leg.param);
+      }
+      if (account.currency !== posting.currency) throw new CurrencyMismatchError(account.id, account.currency, posting.currency);
+    }
+    for (const leg of posting.legs) {
+      const account = accounts.get(leg.accountId)!;
+      const balance = account.balance + leg.amount;
+      if (balance < 0 && !account.allowNegative) throw new InsufficientFundsError(account.id);
+      if (Math.abs(balance) > MAX_MINOR_UNITS) throw new BalanceLimitExceededError(account.id);
+      account.balance = balance;
+    }
+    await this.writeEntries(posting);
+    await this.writeBalances(posting.legs.map((leg) => accounts.get(leg.accountId)!));
+    return accounts;
+  }
+
+  /**
+   * Row locks in ascending id order: every transaction that locks two accounts takes them in the
+   * same order, so two opposite transfers wait for each other instead of deadlocking. (With an
+   * IN list on a unique index InnoDB visits, and locks, the rows in index order.) SQLite has no
+   * row locks; its transactions are serialized, which is stronger.
+   */
+  private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, AccountEntity>> {
+    const unique = [...new Set(ids)].sort();
+    let query = this.txHost.tx
+      .getRepository(AccountEntity)
+      .createQueryBuilder('account')
+      .where({ id: In(unique), clientId })
+      .orderBy('account.id', 'ASC');
+    if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
+    const rows = await query.getMany();
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  private async writeEntries(posting: Posting): Promise<void> {
+    await this.txHost.tx
+      .createQueryBuilder()
+      .insert()
+      .into(LedgerEntryEntity)
+      .values(
+        posting.legs.map((leg) => ({
+          id: newId('le'),
+          clientId: posting.clientId,
+          accountId: leg.accountId,
+          postingId: posting.postingId,
+          postingType: posting.postingType,
+          amount: leg.amount,
+          currency: posting.currency,
+          createdAt: posting.createdAt,
+        })),
+      )
+      .updateEntity(false)
+      .execute();
+  }
+
+  /** One statement for all the posting's accounts: the new balances were computed under the row locks. */
+  private async writeBalances(accounts: AccountEntity[]): Promise<void> {
+    const parameters: Record<string, unknown> = {};
+    const cases = accounts.map((account, i) => {
+      parameters[`id${i}`] = account.id;
+      parameters[`balance${i}`] = account.balance;
+      return `WHEN :id${i} THEN :balance${i}`;
+    });
+    await this.txHost.tx
+      .createQueryBuilder()
+      .update(AccountEntity)
+      .set({ balance: () => `CASE id ${cases.join(' ')} END` })
+      .where({ id: In(accounts.map((account) => account.id)) })
+      .setParameters(parameters)
+      .updateEntity(false)
+      .execute();
+  }
+}

@@ -1,0 +1,54 @@
+import { DomainError } from '../common/domain-error';
+
+/** The source balance is below the amount (402). A decline: stored and replayed under its key. */
+export class InsufficientFundsError extends DomainError {
+  readonly code = 'insufficient_funds';
+  constructor(readonly accountId: string) {
+    super(`Account ${accountId} has insufficient funds for this amount.`);
+  }
+}
+
+export class AccountNotFoundError extends DomainError {
+  readonly code = 'account_not_found';
+  constructor(accountId: string, readonly param?: string) {
+    super(`No such account: ${accountId}.`);
+  }
+}
+
+export class TransferNotFoundError extends DomainError {
+  readonly code = 'transfer_not_found';
+  constructor(transferId: string) {
+    super(`No such transfer: ${transferId}.`);
+  }
+}
+
+export class CurrencyMismatchError extends DomainError {
+  readonly code = 'currency_mismatch';
+  constructor(accountId: string, accountCurrency: string, requested: string) {
+    super(`Account ${accountId} holds ${accountCurrency}; the amount is in ${requested}.`);
+  }
+}
+
+export class SameAccountError extends DomainError {
+  readonly code = 'same_account';
+  readonly param = 'to_account';
+  constructor() {
+    super('from_account and to_account must be different accounts.');
+  }
+}
+
+export class AmountExceedsRefundableError extends DomainError {
+  readonly code = 'amount_exceeds_refundable';
+  readonly param = 'amount';
+  constructor(refundable: number) {
+    super(`At most ${refundable} can still be reversed on this transfer.`);
+  }
+}
+
+/** A balance would pass 2^53−1 minor units, beyond what JSON clients can read exactly. */
+export class BalanceLimitExceededError extends DomainError {
+  readonly code = 'balance_limit_exceeded';
+  constructor(accountId: string) {
+    super(`Account ${accountId} cannot hold more than ${Number.MAX_SAFE_INTEGER} minor units.`);
+  }
+}

@@ -1,0 +1,26 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { minorUnitsTransformer } from '../common/money';
+
+@Entity({ name: 'reversals' })
+export class ReversalEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'varchar', length: 40, unique: true })
+  id: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 40 })
+  clientId: string;
+
+  @Column({ name: 'transfer_id', type: 'varchar', length: 40 })
+  transferId: string;
+
+  @Column({ type: 'bigint', transformer: minorUnitsTransformer })
+  amount: number;
+
+  @Column({ type: 'varchar', length: 3 })
+  currency: string;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}
