@@ -4,7 +4,8 @@
  * TypeScript sources. Everything else in node_modules is left alone.
  */
 const esmPackages = ['@nestjs', '@fastify', 'fastify'].join('|');
-module.exports = {
+
+const base = {
   rootDir: '.',
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -22,5 +23,17 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages})/)`],
-  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 120000,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+  ],
 };

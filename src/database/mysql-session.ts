@@ -17,7 +17,7 @@ export function withLockWait(options: DataSourceOptions, seconds: number): DataS
 }
 
 /**
- * Creates and initializes the DataSource. On MySQL/MariaDB every pooled connection first runs:
+ * Creates and initializes the DataSource, then applies pending migrations when asked. On MySQL/MariaDB every pooled connection first runs:
  * - READ COMMITTED: locking reads already see the latest rows; this also drops the gap locks that
  *   make concurrent ledger inserts deadlock under REPEATABLE READ.
  * - `innodb_lock_wait_timeout` = the idempotency wait: a duplicate request blocks on the original's
@@ -25,7 +25,7 @@ export function withLockWait(options: DataSourceOptions, seconds: number): DataS
  * Doing it once per connection, not per transaction, keeps these off every request's round trips.
  */
 export async function initializeDataSource(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = new DataSource(options);
+  const dataSource = new DataSource({ ...options, migrationsRun: false });
   const lockWaitSeconds = (options as { [LOCK_WAIT_SECONDS]?: number })[LOCK_WAIT_SECONDS] ?? 5;
   if (options.type === 'mysql') {
     const driver = dataSource.driver as unknown as { mysql: { createPool(o: unknown): PoolLike } };
@@ -43,5 +43,31 @@ export async function initializeDataSource(options: DataSourceOptions): Promise<
       },
     });
   }
-  return dataSource.initialize();
+  await dataSource.initialize();
+  if (options.migrationsRun) await runMigrationsExclusively(dataSource);
+  return dataSource;
+}
+
+const MIGRATION_LOCK = 'payments_schema_migrations';
+const MIGRATION_LOCK_WAIT_SECONDS = 120;
+
+/**
+ * Several app processes may start at once against one MySQL database; without a lock they would
+ * race to create the same tables. `GET_LOCK` is held by one connection for the whole run, and the
+ * others wait, then find nothing left to do. SQLite is one process's file: no lock needed.
+ */
+async function runMigrationsExclusively(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type !== 'mysql') {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const lockHolder = dataSource.createQueryRunner();
+  try {
+    const [row] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [MIGRATION_LOCK, MIGRATION_LOCK_WAIT_SECONDS]);
+    if (Number(row.acquired) !== 1) throw new Error(`could not take the migration lock within ${MIGRATION_LOCK_WAIT_SECONDS} s`);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lockHolder.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lockHolder.release();
+  }
 }

@@ -1,0 +1,23 @@
+import { createConnection } from 'mysql2/promise';
+
+const MYSQL_SERVER_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+/**
+ * Decides once, before any suite, which databases the e2e suites run on, and publishes it as
+ * `TEST_DATABASES` for `databaseKinds()`. MySQL unreachable: its suites are left out with a loud
+ * notice, or, under `REQUIRE_MYSQL=1` (CI), the whole run fails here.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.TEST_DATABASES) return;
+  try {
+    const connection = await createConnection({ uri: MYSQL_SERVER_URL, connectTimeout: 3000 });
+    await connection.end();
+    process.env.TEST_DATABASES = 'sqlite,mysql';
+  } catch (error) {
+    if (process.env.REQUIRE_MYSQL === '1') {
+      throw new Error(`REQUIRE_MYSQL=1 but MySQL at ${MYSQL_SERVER_URL} is unreachable: ${(error as Error).message}`);
+    }
+    console.warn(`\n*** MySQL at ${MYSQL_SERVER_URL} is unreachable: MySQL suites are NOT run (REQUIRE_MYSQL=1 makes this an error) ***\n`);
+    process.env.TEST_DATABASES = 'sqlite';
+  }
+}
