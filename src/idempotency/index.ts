@@ -13,3 +13,4 @@ export { idempotencyKeysTable } from './idempotency-keys.table';
 export { Clock } from './clock';
 export type { IdempotencyOutcome } from './idempotency-outcome';
 export { requestFingerprint, canonicalJson } from './fingerprint';
+export { IdempotencyExceptionFilter } from './idempotency-exception.filter';
