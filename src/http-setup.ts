@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,8 +19,22 @@ function markFormEncoded<T>(body: T): T {
   return body;
 }
 
-async function createExpressApp(config: AppConfig, logger: false | undefined): Promise<INestApplication> {
+type Logger = false | LogLevel[];
+
+/** Nest's log levels for `LOG_LEVEL`. */
+export function nestLogLevels(level: string): Logger {
+  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  // Nest's `log` level is start-up chatter (modules, routes): shown from `debug` on.
+  const upTo = { silent: -1, fatal: 0, error: 1, warn: 2, info: 2, debug: 4, trace: 5 }[level] ?? 2;
+  return upTo < 0 ? false : order.slice(0, upTo + 1);
+}
+
+/** Start-up errors propagate to the caller (which prints one line), not to Nest's own abort and log. */
+const startupOptions = { abortOnError: false } as const;
+
+async function createExpressApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(), {
+    ...startupOptions,
     bodyParser: false,
     logger,
   });
@@ -42,7 +56,7 @@ async function createExpressApp(config: AppConfig, logger: false | undefined): P
   return app;
 }
 
-async function createFastifyApp(config: AppConfig, logger: false | undefined): Promise<INestApplication> {
+async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
   const instance = adapter.getInstance();
   instance.removeContentTypeParser(['application/json']);
@@ -59,7 +73,7 @@ async function createFastifyApp(config: AppConfig, logger: false | undefined): P
   instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, markFormEncoded(parseQueryString(String(body), { depth: FORM_DEPTH, parameterLimit: 200 })));
   });
-  return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger });
+  return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...startupOptions, logger });
 }
 
 /**
@@ -67,8 +81,8 @@ async function createFastifyApp(config: AppConfig, logger: false | undefined): P
  * form bodies (bracket notation), a size limit, and integer-only numbers in JSON.
  */
 export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
-  const app =
-    config.httpAdapter === 'fastify' ? await createFastifyApp(config, options.logger) : await createExpressApp(config, options.logger);
+  const logger = options.logger ?? nestLogLevels(config.logLevel);
+  const app = config.httpAdapter === 'fastify' ? await createFastifyApp(config, logger) : await createExpressApp(config, logger);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   return app;

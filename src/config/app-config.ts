@@ -10,7 +10,6 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   bootstrapClientName: string;
   idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
-  rateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -83,7 +82,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitMs: Math.max(waitMs, 1),
       schema,
     },
-    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
 }
