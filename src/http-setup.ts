@@ -73,7 +73,7 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
   instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, markFormEncoded(parseQueryString(String(body), { depth: FORM_DEPTH, parameterLimit: 200 })));
   });
-  return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...startupOptions, logger });
+  return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...startupOptions, bodyParser: false, logger });
 }
 
 /**

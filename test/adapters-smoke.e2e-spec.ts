@@ -1,0 +1,49 @@
+import { bootTestApp, bearer, TestApp } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/databases';
+
+/** The same body handling on both HTTP adapters: JSON, form bodies, integer-only numbers, size limit. */
+describe.each(['express', 'fastify'] as const)('body handling on %s', (adapter) => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    t = await bootTestApp(db.url, { adapter });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('accepts JSON and form bodies with bracket notation', async () => {
+    const json = await t.http.post('/v1/accounts').set(bearer(t.apiKey)).send({ name: 'j', currency: 'usd' });
+    const form = await t.http.post('/v1/accounts').set(bearer(t.apiKey)).type('form').send('name=f&currency=usd&metadata[order]=42');
+    expect(json.status).toBe(201);
+    expect(form.status).toBe(201);
+    expect(form.body.metadata).toEqual({ order: '42' });
+  });
+
+  it('refuses an exponent amount as a validation error naming the field', async () => {
+    const res = await t.http
+      .post('/v1/transfers')
+      .set(bearer(t.apiKey))
+      .set('Idempotency-Key', `exp-${adapter}`)
+      .set('Content-Type', 'application/json')
+      .send('{"from_account":"acct_a","to_account":"acct_b","amount":1e3,"currency":"usd"}');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'validation_error', param: 'amount' });
+  });
+
+  it('answers malformed JSON with a 400 problem', async () => {
+    const res = await t.http.post('/v1/accounts').set(bearer(t.apiKey)).set('Content-Type', 'application/json').send('{"name":');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+  });
+
+  it('answers a body over the limit with 413 payload_too_large', async () => {
+    const res = await t.http.post('/v1/accounts').set(bearer(t.apiKey)).send({ name: 'x'.repeat(200_000), currency: 'usd' });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe('payload_too_large');
+  });
+});
