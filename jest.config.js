@@ -3,7 +3,7 @@
  * loader cannot on Node 20, so those packages are compiled to CommonJS by SWC together with our
  * TypeScript sources. Everything else in node_modules is left alone.
  */
-const esmPackages = ['@nestjs', '@fastify', 'fastify'].join('|');
+const esmPackages = ['@nestjs', '@fastify', 'fastify', 'content-disposition'].join('|');
 
 const base = {
   rootDir: '.',

@@ -2,6 +2,7 @@ import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { parse as parseQueryString } from 'qs';
 import { AppModule } from './app.module';
@@ -76,6 +77,21 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
   return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...startupOptions, bodyParser: false, logger });
 }
 
+/** OpenAPI UI at `/docs`, the document at `/docs-json`. */
+function setUpOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Exactly-once payments API')
+    .setDescription(
+      'Accounts, deposits, transfers and reversals over a double-entry ledger. Money-moving POSTs take an ' +
+        '`Idempotency-Key`: retry them as often as needed; money moves once and every retry gets the same answer. ' +
+        'Errors are `application/problem+json` with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`' })
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+}
+
 /**
  * The application on Express (default) or Fastify, with the same body handling on both: JSON and
  * form bodies (bracket notation), a size limit, and integer-only numbers in JSON.
@@ -84,6 +100,7 @@ export async function createApp(config: AppConfig, options: { logger?: false } =
   const logger = options.logger ?? nestLogLevels(config.logLevel);
   const app = config.httpAdapter === 'fastify' ? await createFastifyApp(config, logger) : await createExpressApp(config, logger);
   app.useGlobalPipes(createValidationPipe());
+  setUpOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Inject, Param, Post, Req } from '@nestjs/common';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Clock } from './clock';
+import { optionalOpenApi } from './idempotent.openapi';
 import { parseIdempotencyKey } from './idempotency-key';
 import { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
 import { IdempotencyKeyNotFoundError } from './idempotency.errors';
@@ -10,6 +11,7 @@ import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 
 export class MintIdempotencyKeyDto {
   /** What the key may be used for, as named by the route's `@Idempotent({ purpose })`. */
+  @optionalOpenApi('ApiPropertyOptional', { example: 'transfers.create', description: 'Bind the key to one kind of request.' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -18,6 +20,8 @@ export class MintIdempotencyKeyDto {
 }
 
 /** Lets a client ask the server for a fresh key before calling, and look one of its keys up. */
+@optionalOpenApi('ApiTags', 'idempotency-keys')
+@optionalOpenApi('ApiBearerAuth')
 @Controller('v1/idempotency-keys')
 export class IdempotencyKeysController {
   constructor(
@@ -27,6 +31,7 @@ export class IdempotencyKeysController {
   ) {}
 
   @Post()
+  @optionalOpenApi('ApiOperation', { summary: 'Mint a fresh random key (UUIDv4), optionally bound to a purpose' })
   async mint(@Req() request: unknown, @Body() body: MintIdempotencyKeyDto) {
     const now = this.clock.now();
     const record = {
@@ -41,6 +46,7 @@ export class IdempotencyKeysController {
   }
 
   @Get(':key')
+  @optionalOpenApi('ApiOperation', { summary: 'Inspect one of your keys: status, purpose, method, path, response_status' })
   async retrieve(@Req() request: unknown, @Param('key') rawKey: string) {
     const key = parseIdempotencyKey(rawKey, 'key');
     const record = await this.store.find(this.scopeOf(request), key);

@@ -1,4 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { idempotencyOpenApi } from './idempotent.openapi';
 
 /** Per-route settings of `@Idempotent()`. */
 export interface IdempotentOptions {
@@ -16,8 +18,9 @@ export const IdempotentMetadata = Reflector.createDecorator<IdempotentOptions>()
 /**
  * Marks a POST or PATCH route (or every such route of a controller) as exactly-once: a repeated
  * `Idempotency-Key` replays the first response, and the key's result commits in the same database
- * transaction as the handler's writes. Other methods ignore the key.
+ * transaction as the handler's writes. Other methods ignore the key. With `@nestjs/swagger` present,
+ * the route's OpenAPI shows the key header and the layer's error responses.
  */
 export function Idempotent(options: IdempotentOptions = {}): MethodDecorator & ClassDecorator {
-  return IdempotentMetadata(options);
+  return applyDecorators(IdempotentMetadata(options), ...idempotencyOpenApi(options));
 }

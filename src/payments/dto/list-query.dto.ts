@@ -1,7 +1,9 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IntegerFromString } from '../../common/validation';
 
 export class ListQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @IntegerFromString('query')
   @IsInt()
@@ -9,6 +11,7 @@ export class ListQueryDto {
   @Max(100)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'Id of the last object of the previous page.' })
   @IsOptional()
   @IsString()
   @MaxLength(40)
@@ -17,6 +20,7 @@ export class ListQueryDto {
 
 export class ListTransfersQueryDto extends ListQueryDto {
   /** Only transfers from or to this account. */
+  @ApiPropertyOptional({ description: 'Only transfers from or to this account.' })
   @IsOptional()
   @IsString()
   @MaxLength(40)

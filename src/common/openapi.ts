@@ -1,0 +1,76 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+    param: { type: 'string' },
+  },
+};
+
+/** Documents problem+json answers of a route, each status with the `code`s it can carry. */
+export function ApiProblems(problems: Record<number, string[]>): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...Object.entries(problems).map(([status, codes]) =>
+      ApiResponse({
+        status: Number(status),
+        description: codes.map((code) => `\`${code}\``).join(', '),
+        content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+      }),
+    ),
+  );
+}
+
+/** Example objects as the API returns them, for the OpenAPI document. */
+export const EXAMPLES = {
+  account: {
+    id: 'acct_q6UkBhMN3B41aC8wrYSK',
+    object: 'account',
+    name: 'Alice',
+    currency: 'usd',
+    balance: 7500,
+    metadata: {},
+    created_at: '2026-11-27T21:21:38.591Z',
+  },
+  transfer: {
+    id: 'tr_RYHFlANK2pSUD5-82uVb',
+    object: 'transfer',
+    amount: 2500,
+    currency: 'usd',
+    from_account: 'acct_q6UkBhMN3B41aC8wrYSK',
+    to_account: 'acct_X9B_TOAOPuVGDqXwjGwG',
+    amount_reversed: 0,
+    status: 'succeeded',
+    description: null,
+    metadata: {},
+    created_at: '2026-11-27T21:21:47.669Z',
+  },
+  deposit: {
+    id: 'dep_a07PMwWJxaDW-2frS-F7',
+    object: 'deposit',
+    account: 'acct_q6UkBhMN3B41aC8wrYSK',
+    amount: 10000,
+    currency: 'usd',
+    description: null,
+    created_at: '2026-11-27T21:21:47.582Z',
+  },
+  reversal: { id: 'trr_2n7v…', object: 'reversal', transfer: 'tr_RYHFlANK2pSUD5-82uVb', amount: 500, currency: 'usd', created_at: '2026-11-27T21:30:00.000Z' },
+  ledgerEntry: {
+    id: 'le_EaHMn3QzEpAVFFDarsHp',
+    object: 'ledger_entry',
+    account: 'acct_q6UkBhMN3B41aC8wrYSK',
+    amount: -2500,
+    currency: 'usd',
+    posting: 'tr_RYHFlANK2pSUD5-82uVb',
+    posting_type: 'transfer',
+    created_at: '2026-11-27T21:21:47.669Z',
+  },
+};
+
+export const list = (example: object) => ({ object: 'list', data: [example], has_more: false });

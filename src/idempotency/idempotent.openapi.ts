@@ -1,0 +1,57 @@
+/**
+ * OpenAPI for `@Idempotent()` routes, added by the decorator itself so no route can forget it:
+ * the `Idempotency-Key` header (required or optional, as the route is) and the layer's 409/422/400
+ * answers. `@nestjs/swagger` is an optional peer: without it, this adds nothing.
+ */
+import type { IdempotentOptions } from './idempotent.decorator';
+
+type Decorator = MethodDecorator & ClassDecorator;
+
+let swagger: typeof import('@nestjs/swagger') | null | undefined;
+
+function loadSwagger(): typeof import('@nestjs/swagger') | null {
+  if (swagger === undefined) {
+    try {
+      swagger = require('@nestjs/swagger');
+    } catch {
+      swagger = null;
+    }
+  }
+  return swagger ?? null;
+}
+
+export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Idempotency-Key'): Decorator[] {
+  const api = loadSwagger();
+  if (!api) return [];
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { type: 'object', properties: { code: { type: 'string' } } } } },
+  });
+  return [
+    api.ApiHeader({
+      name: headerName,
+      required: Boolean(options.required),
+      description:
+        'A unique key for this request, 1-255 printable ASCII characters (a UUIDv4 is ideal). Send the same key on every retry: ' +
+        'the first request runs once; repeats get its stored response with `Idempotent-Replayed: true`.' +
+        (options.purpose ? ` Keys minted for another purpose than \`${options.purpose}\` are refused.` : ''),
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    }),
+    api.ApiResponse({ status: 409, ...problem('`idempotency_key_in_use`: the first request with this key is still running; retry after `Retry-After`.') }),
+    api.ApiResponse({
+      status: 422,
+      ...problem('`idempotency_key_reused`: the key was used for a different request; or a business rule declined the request.'),
+    }),
+    api.ApiResponse({
+      status: 400,
+      ...problem('`idempotency_key_missing`, `idempotency_key_invalid`, or `validation_error` naming the field in `param`.'),
+    }),
+    api.ApiResponse({ status: 503, ...problem('`idempotency_store_unavailable`: nothing ran; retry with the same key.') }) as Decorator,
+  ] as Decorator[];
+}
+
+/** Applies a `@nestjs/swagger` decorator by name when the package is present, else nothing. */
+export function optionalOpenApi(name: 'ApiTags' | 'ApiBearerAuth' | 'ApiPropertyOptional' | 'ApiOperation', ...args: unknown[]): Decorator & PropertyDecorator {
+  const api = loadSwagger() as Record<string, (...a: unknown[]) => Decorator & PropertyDecorator> | null;
+  return api ? api[name](...args) : () => undefined;
+}
