@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -7,20 +7,26 @@ import type { AuthenticatedRequest } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/problem.filter';
 import { renderProblem } from './common/problem';
-import { RequestIdMiddleware } from './common/request-id.middleware';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
+import { requestLoggingParams } from './observability/request-logging';
+import { LoggerModule } from 'nestjs-pino';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { IdempotencyModule } from './idempotency';
 import { PaymentsModule } from './payments/payments.module';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** The application for one configuration; tests build it with their own. */
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
+        LoggerModule.forRoot(requestLoggingParams(config.logLevel)),
+        ObservabilityModule,
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }] }),
         ScheduleModule.forRoot(),
         DatabaseModule,
         AuthModule,
@@ -38,9 +44,5 @@ export class AppModule implements NestModule {
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware).forRoutes('*');
   }
 }

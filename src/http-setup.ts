@@ -4,6 +4,7 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { parse as parseQueryString } from 'qs';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -93,8 +94,8 @@ function setUpOpenApi(app: INestApplication): void {
 }
 
 /**
- * The application on Express (default) or Fastify, with the same body handling on both: JSON and
- * form bodies (bracket notation), a size limit, and integer-only numbers in JSON.
+ * The application on Express (default) or Fastify, initialized, with the same body handling on both:
+ * JSON and form bodies (bracket notation), a size limit, and integer-only numbers in JSON.
  */
 export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const logger = options.logger ?? nestLogLevels(config.logLevel);
@@ -102,5 +103,9 @@ export async function createApp(config: AppConfig, options: { logger?: false } =
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
   app.enableShutdownHooks();
+  await app.init();
+  // From here on the framework logs through pino as JSON lines, like the request log; the start-up
+  // chatter (modules, routes) stayed at the quieter level above.
+  if (logger !== false) app.useLogger(app.get(PinoLogger));
   return app;
 }

@@ -10,7 +10,20 @@ function startupFailure(error: unknown): string {
   return `start-up failed: ${(error as Error).message ?? String(error)}`;
 }
 
+/**
+ * On SIGTERM Nest stops accepting connections, lets in-flight requests finish and closes the pool
+ * (shutdown hooks). A request stuck longer than this is abandoned: its transaction rolls back with
+ * the connection, so nothing half-written remains, and the client's retry runs it again.
+ */
+const SHUTDOWN_GRACE_MS = 15_000;
+
 async function main(): Promise<void> {
+  process.once('SIGTERM', () => {
+    setTimeout(() => {
+      console.error(`shutdown: requests still running after ${SHUTDOWN_GRACE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+  });
   const config = loadAppConfig();
   await checkDatabaseReachable(config.databaseUrl);
   const app = await createApp(config);

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiKeysService, AuthenticatedClient } from './api-keys.service';
 import { AuthenticationRequiredError, InvalidApiKeyError } from './auth.errors';
 import { Public } from './public.decorator';
+import { rawRequest } from '../common/raw-request';
 
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -26,6 +27,7 @@ export class ApiKeyGuard implements CanActivate {
     const client = await this.apiKeys.authenticate(match[1]);
     if (!client) throw new InvalidApiKeyError();
     request.client = client;
+    rawRequest(request).client = client; // for logs and metrics, read from the Node request
     return true;
   }
 }

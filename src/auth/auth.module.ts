@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
+import { ClientThrottlerGuard } from './client-throttler.guard';
 
+/** API clients; the guards run in this order: authenticate, then rate-limit by client. */
 @Module({
-  providers: [ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],
   exports: [ApiKeysService],
 })
 export class AuthModule {}

@@ -79,10 +79,13 @@ export function renderProblem(error: unknown): RenderedResponse {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
-    const retryAfter = status === 429 || status === 503 ? 1 : undefined;
+    // 429s carry the throttler's own Retry-After; a 503 from the framework suggests a second.
+    const retryAfter = status === 503 ? 1 : undefined;
     const detail =
       status === 404
         ? 'No such route.'
+        : status === 429
+          ? 'Too many requests; retry after the number of seconds in Retry-After.'
         : error.cause instanceof SyntaxError
           ? 'The request body is not valid JSON.'
           : status >= 500

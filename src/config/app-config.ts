@@ -10,6 +10,8 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   bootstrapClientName: string;
   idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  /** Requests per minute per client (per process). */
+  rateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -82,6 +84,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitMs: Math.max(waitMs, 1),
       schema,
     },
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
 }

@@ -15,4 +15,6 @@ export interface IdempotencyRequest {
   query?: Record<string, unknown>;
   body?: unknown;
   idempotencyOutcome?: IdempotencyOutcome;
+  /** Fastify's underlying Node request. */
+  raw?: { idempotencyOutcome?: IdempotencyOutcome };
 }

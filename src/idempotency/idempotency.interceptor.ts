@@ -72,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const keyed = this.describe(request, route);
     if (!keyed) return lastValueFrom(next.handle(), { defaultValue: undefined });
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
-    const outcome = (value: IdempotencyOutcome) => (request.idempotencyOutcome = value);
+    const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
 
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
     if (existing?.status === 'completed' && existing.expiresAt > this.clock.now()) {
@@ -92,12 +92,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
         { header: headerName, query: queryParameter },
       );
     } catch (error) {
-      request.idempotencyOutcome = 'invalid';
+      setOutcome(request, 'invalid');
       throw error;
     }
     if (key === undefined) {
       if (!route.required) return undefined;
-      request.idempotencyOutcome = 'invalid';
+      setOutcome(request, 'invalid');
       throw new IdempotencyKeyMissingError(headerName);
     }
     const scope = this.options.scope(request);
@@ -274,6 +274,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private get adapter() {
     return this.adapterHost.httpAdapter;
   }
+}
+
+/** On the framework request and, under Fastify, on the Node request too, where middleware reads it. */
+function setOutcome(request: IdempotencyRequest, outcome: IdempotencyOutcome): void {
+  request.idempotencyOutcome = outcome;
+  if (request.raw) request.raw.idempotencyOutcome = outcome;
 }
 
 function pick(headers: Record<string, string>, names: string[]): Record<string, string> {

@@ -28,6 +28,7 @@ export async function bootTestApp(
   const config = loadAppConfig({
     DATABASE_URL: databaseUrl,
     HTTP_ADAPTER: options.adapter ?? 'express',
+    LOG_LEVEL: 'silent',
     ...options.env,
   });
   const app = await createApp(config, { logger: false });
