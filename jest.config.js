@@ -26,13 +26,14 @@ const base = {
 };
 
 module.exports = {
+  // Read from the top level only (not per project); e2e suites boot apps, processes and databases.
+  testTimeout: 120000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 120000,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

@@ -4,12 +4,14 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { parse as parseQueryString } from 'qs';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { checkJsonText } from './common/json-body';
 import { createValidationPipe, FORM_ENCODED } from './common/validation';
+import { requestId } from './observability/request-logging';
 
 /** Largest request body accepted; larger ones get 413. Payment requests are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -42,6 +44,11 @@ async function createExpressApp(config: AppConfig, logger: Logger): Promise<INes
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  // First of all, so that even a body the parsers reject is answered with its X-Request-Id.
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    requestId(req, res);
+    next();
+  });
   app.use(
     express.json({
       limit: BODY_LIMIT_BYTES,
@@ -59,9 +66,16 @@ async function createExpressApp(config: AppConfig, logger: Logger): Promise<INes
 }
 
 async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  // Fastify's own request id is ours (the client's X-Request-Id or a UUID), set before any parsing.
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: (req: IncomingMessage) => requestId(req, undefined) });
   const instance = adapter.getInstance();
-  instance.removeContentTypeParser(['application/json']);
+  instance.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    done();
+  });
+  instance.removeAllContentTypeParsers();
+  // Like Express, a body of a type we do not parse is ignored (then validated as missing).
+  instance.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   instance.addContentTypeParser(/^application\/([^;]+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
     try {
       const text = String(body);
@@ -102,7 +116,8 @@ export async function createApp(config: AppConfig, options: { logger?: false } =
   const app = config.httpAdapter === 'fastify' ? await createFastifyApp(config, logger) : await createExpressApp(config, logger);
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
-  app.enableShutdownHooks();
+  // Exit 0 after a clean drain (pino flushes on 'exit'); a stuck drain ends non-zero (see main.ts).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   await app.init();
   // From here on the framework logs through pino as JSON lines, like the request log; the start-up
   // chatter (modules, routes) stayed at the quieter level above.

@@ -3,7 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { IdempotencyPurgeService } from '../src/idempotency';
 import { bootTestApp, bearer, TestApp } from './support/app';
-import { createTestDatabase, databaseKinds, mysqlOnly, MYSQL_SERVER_URL, TestDatabase } from './support/databases';
+import { createTestDatabase, databaseKinds, MYSQL_SERVER_URL, TestDatabase, describeOnMysql } from './support/databases';
 
 /** Writes `count` keys that expired an hour ago, in one multi-row insert per 500. */
 async function insertExpiredKeys(dataSource: DataSource, scope: string, count: number): Promise<void> {
@@ -50,7 +50,7 @@ describe.each(databaseKinds())('purge of expired keys on %s', (kind) => {
   });
 });
 
-describe.each(mysqlOnly())('IDEMPOTENCY_SCHEMA on %s', (kind) => {
+describeOnMysql('IDEMPOTENCY_SCHEMA on %s', (kind) => {
   const schema = `payments_keys_${randomBytes(4).toString('hex')}`;
   let db: TestDatabase;
   let t: TestApp;

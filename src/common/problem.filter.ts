@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { parseIdempotencyKey } from '../idempotency';
 import { renderProblem } from './problem';
 
 /** Every error leaves as `application/problem+json` with a stable `code`; unexpected ones are logged, not shown. */
@@ -17,6 +18,22 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     for (const [name, value] of Object.entries(rendered.headers)) httpAdapter.setHeader(response, name, value);
+    this.echoIdempotencyKey(host.switchToHttp().getRequest(), response);
     httpAdapter.reply(response, JSON.stringify(rendered.body), rendered.status);
+  }
+
+  /**
+   * Every answer to a request that carried a valid key echoes it, also when the request was refused
+   * before the idempotency layer saw it (401, 429, a body that did not parse, a database outage).
+   */
+  private echoIdempotencyKey(request: { headers?: Record<string, string | string[] | undefined> }, response: unknown): void {
+    const { httpAdapter } = this.adapterHost;
+    const sent = request?.headers?.['idempotency-key'];
+    if (typeof sent !== 'string' || httpAdapter.getHeader(response, 'idempotency-key')) return;
+    try {
+      httpAdapter.setHeader(response, 'Idempotency-Key', parseIdempotencyKey(sent, 'Idempotency-Key'));
+    } catch {
+      // An invalid key is not echoed: the 400 says what is wrong with it.
+    }
   }
 }

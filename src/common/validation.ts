@@ -1,4 +1,4 @@
-import { ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from './domain-error';
@@ -69,24 +69,41 @@ export function IsMetadata(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** When a field breaks several rules, the most basic one is the one worth telling. */
+const RULE_PRIORITY = ['whitelistValidation', 'isDefined', 'isNotEmpty', 'isString', 'isInt', 'isMinorUnits', 'isCurrencyCode', 'isMetadata'];
+
+function mostBasic(constraints: Record<string, string>): string {
+  const rule = RULE_PRIORITY.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+  return constraints[rule];
+}
+
 function firstProblem(errors: ClassValidatorError[], prefix = ''): { param: string; message: string } {
   const error = errors[0];
   const param = prefix ? `${prefix}[${error.property}]` : error.property;
   if (error.constraints) {
-    const [message] = Object.values(error.constraints);
+    const message = mostBasic(error.constraints);
     return { param, message: message.replace(/^property (\S+) should not exist$/, '$1 is not a known parameter') };
   }
   return error.children?.length ? firstProblem(error.children, param) : { param, message: `${param} is invalid` };
 }
 
+/** Refuses a body that is not an object (a JSON array, string or number) before looking at fields. */
+class RequestValidationPipe extends ValidationPipe {
+  transform(value: unknown, metadata: ArgumentMetadata) {
+    if (metadata.type === 'body' && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new ValidationFailedError('The request body must be a JSON object or form data.', 'body');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Input validation for every route: unknown fields refused, the first bad field named in `param`. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    stopAtFirstError: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const { param, message } = firstProblem(errors);

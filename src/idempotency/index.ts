@@ -14,3 +14,4 @@ export { Clock } from './clock';
 export type { IdempotencyOutcome } from './idempotency-outcome';
 export { requestFingerprint, canonicalJson } from './fingerprint';
 export { IdempotencyExceptionFilter } from './idempotency-exception.filter';
+export { parseIdempotencyKey, resolveIdempotencyKey } from './idempotency-key';

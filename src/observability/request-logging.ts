@@ -5,12 +5,15 @@ import type { RequestFacts } from '../common/raw-request';
 
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
-/** The request id: the client's `X-Request-Id` when sane, else a new UUID; echoed on the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * The request id: the client's `X-Request-Id` when sane, else a new UUID; echoed on the response.
+ * Called first thing for every request and again by the logger: the second call finds the first's.
+ */
+export function requestId(req: IncomingMessage, res: ServerResponse | undefined): string {
   const sent = req.headers['x-request-id'];
   const id = typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
   req.headers['x-request-id'] = id;
-  if (!res.headersSent) res.setHeader('X-Request-Id', id);
+  if (res && !res.headersSent) res.setHeader('X-Request-Id', id);
   return id;
 }
 
