@@ -14,6 +14,9 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
+// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
+jest.setTimeout(60_000);
+
 /** Contract §1 (carriers) and §2 (a repeat replays the first answer, byte for byte). */
 describe.each(databasesAndAdapters())('idempotent replay on %s over %s', (kind, adapter) => {
   const suite = useSuiteApp(kind, adapter);
@@ -156,5 +159,21 @@ describe.each(databasesAndAdapters())('idempotent replay on %s over %s', (kind, 
     const invalid = await postTransfer(t, invalidBodyKey, transferBody(from, to, -1));
     expectProblem(invalid, 400, 'validation_error');
     expectKeyEcho(invalid, invalidBodyKey);
+  });
+
+  it('a keyed request refused before it reaches the idempotency layer still echoes its key (401 unknown API key, 400 unparsable JSON)', async () => {
+    const { t } = suite;
+    const key = newKey('echo-early');
+    const unauthenticated = await t.http.post('/v1/transfers').set({ Authorization: 'Bearer sk_test_not_a_client_key_at_all', 'Idempotency-Key': key }).send({});
+    const unparsable = await t.http
+      .post('/v1/transfers')
+      .set({ ...bearer(t.apiKey), 'Idempotency-Key': key, 'Content-Type': 'application/json' })
+      .send('{"amount": ');
+    expect({ status: unauthenticated.status, code: unauthenticated.body.code }).toEqual({ status: 401, code: 'invalid_api_key' });
+    expect({ status: unparsable.status, code: unparsable.body.code }).toEqual({ status: 400, code: 'validation_error' });
+    expect({ unauthenticated: unauthenticated.headers['idempotency-key'], unparsable: unparsable.headers['idempotency-key'] }).toEqual({
+      unauthenticated: key,
+      unparsable: key,
+    });
   });
 });

@@ -37,11 +37,11 @@ export function useSuiteApp(
   beforeAll(async () => {
     suite.db = await createTestDatabase(kind);
     suite.t = await bootWithControllers(suite.db.url, { adapter, env: options.env }, options.controllers ?? []);
-  });
+  }, 60_000);
   afterAll(async () => {
     await suite.t?.close();
     await suite.db?.drop();
-  });
+  }, 60_000);
   return suite;
 }
 
