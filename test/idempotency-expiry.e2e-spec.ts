@@ -12,9 +12,6 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 const TTL_SECONDS = 1;
 
 function sleep(ms: number): Promise<void> {

@@ -13,9 +13,6 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 /**
  * Contract §1: a key is 1–255 printable ASCII characters (0x21–0x7E), required on money-moving
  * routes, optional on account creation. Header cases are limited to what an HTTP client can put in

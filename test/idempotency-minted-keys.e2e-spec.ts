@@ -16,9 +16,6 @@ import {
 } from './support/idempotency-fixtures';
 import type { TestApp } from './support/app';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 

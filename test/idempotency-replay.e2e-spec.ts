@@ -14,9 +14,6 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 /** Contract §1 (carriers) and §2 (a repeat replays the first answer, byte for byte). */
 describe.each(databasesAndAdapters())('idempotent replay on %s over %s', (kind, adapter) => {
   const suite = useSuiteApp(kind, adapter);

@@ -17,9 +17,6 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 /**
  * The application has no PATCH route, so a test-only `PATCH /v1/transfers` (same path, other method,
  * marked like the real route) shows that the method is part of what a key is bound to. It counts

@@ -16,8 +16,6 @@ import {
 } from './support/idempotency-fixtures';
 import { TcpProxy } from './support/tcp-proxy';
 
-jest.setTimeout(60_000);
-
 /** Asks `/health` until it answers `status`, at most `timeoutMs`; returns the last status seen. */
 async function healthOnceItIs(t: TestApp, status: number, timeoutMs = 10_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;

@@ -15,9 +15,6 @@ import {
   useSuiteApp,
 } from './support/idempotency-fixtures';
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 /** Contract §3: definite declines are stored and replayed; what fails before the handler is not. */
 describe.each(databasesAndAdapters())('which outcomes are stored, on %s over %s', (kind, adapter) => {
   const suite = useSuiteApp(kind, adapter);
