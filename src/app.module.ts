@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
+import { FixedWindowThrottlerStorage } from './auth/fixed-window-throttler.storage';
 import type { AuthenticatedRequest } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/problem.filter';
@@ -26,7 +27,10 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
         LoggerModule.forRoot(requestLoggingParams(config.logLevel)),
         ObservabilityModule,
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          storage: new FixedWindowThrottlerStorage(),
+        }),
         ScheduleModule.forRoot(),
         DatabaseModule,
         AuthModule,

@@ -80,6 +80,16 @@ export interface IdempotencyStore {
 
 export const IdempotencyStore = Symbol('IdempotencyStore');
 
+/**
+ * Whether a claim may take an existing record: it expired, it is a minted key of this purpose (or
+ * of none), or it is an in-progress claim whose lease lapsed. Stores re-check this atomically.
+ */
+export function isClaimable(record: IdempotencyRecord, request: Pick<ClaimRequest, 'now' | 'purpose'>): boolean {
+  if (record.expiresAt <= request.now) return true;
+  if (record.status === 'minted') return record.purpose === null || record.purpose === request.purpose;
+  return record.status === 'in_progress' && record.leaseExpiresAt !== null && record.leaseExpiresAt <= request.now;
+}
+
 /** The holder's lease ran out, so its result must not be recorded; its unit of work rolls back. */
 export class LeaseLostError extends Error {
   constructor(readonly key: string) {

@@ -41,6 +41,13 @@ class Declined {
   constructor(readonly response: StoredResponse) {}
 }
 
+type Outcome = (outcome: IdempotencyOutcome) => void;
+type UnitResult =
+  | { kind: 'executed'; response: StoredResponse }
+  | { kind: 'existing'; record: IdempotencyRecord }
+  | { kind: 'busy' };
+const RETRY = Symbol('retry');
+
 /**
  * Runs `@Idempotent()` routes exactly once per (client, key).
  *
@@ -118,39 +125,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /**
    * Claims the key and runs the handler in one transaction, re-running the whole unit after a
-   * deadlock (it rolled back, so nothing of it exists).
+   * deadlock (it rolled back, so nothing of it exists), and waiting, bounded, for a holder to finish.
    */
-  private async execute(keyed: KeyedRequest, response: unknown, next: CallHandler, outcome: (o: IdempotencyOutcome) => void) {
+  private async execute(keyed: KeyedRequest, response: unknown, next: CallHandler, outcome: Outcome) {
     const waitUntil = Date.now() + this.options.waitMs;
     for (let attempt = 1; ; attempt++) {
-      let result: Awaited<ReturnType<IdempotencyInterceptor['claimAndRun']>>;
+      let result: UnitResult;
       try {
         result = await this.store.inTransaction(() => this.claimAndRun(keyed, response, next));
       } catch (error) {
-        if (error instanceof Declined) return this.recordDecline(keyed, response, error.response, outcome);
-        const cause = error instanceof Unstored ? error.error : error;
-        const fault = this.store.classifyError(cause);
-        if (fault === 'transient' && attempt <= this.options.maxTransientRetries) continue;
-        if (fault === 'unavailable' || cause instanceof LeaseLostError) {
-          outcome('store_unavailable');
-          throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause });
-        }
-        outcome('released');
-        throw cause;
+        const recovered = await this.recover(error, attempt, keyed, response, outcome);
+        if (recovered === RETRY) continue;
+        return recovered;
       }
-      if (result.kind === 'executed') {
-        outcome('executed');
-        return this.send(response, result.response);
-      }
-      if (result.kind === 'existing' && result.record.status === 'completed') {
-        return this.replay(result.record, keyed, response, outcome);
-      }
-      if (result.kind === 'existing' && result.record.status === 'minted') {
-        outcome('reused');
-        throw new IdempotencyKeyReusedError(
-          `This key was minted for "${result.record.purpose}"; use it only there, or send a key of your own.`,
-        );
-      }
+      const answer = this.settle(result, keyed, response, outcome);
+      if (answer !== undefined) return answer;
       // Held by an unfinished request: wait for it, bounded, then give up with 409.
       if (Date.now() >= waitUntil) {
         outcome('in_use');
@@ -160,7 +149,47 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler) {
+  /** What a unit of work that committed means for the client; `undefined` while the key is held. */
+  private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
+    if (result.kind === 'executed') {
+      outcome('executed');
+      return this.send(response, result.response);
+    }
+    if (result.kind === 'existing' && result.record.status === 'completed') {
+      return this.replay(result.record, keyed, response, outcome);
+    }
+    if (result.kind === 'existing' && result.record.status === 'minted') {
+      outcome('reused');
+      throw new IdempotencyKeyReusedError(
+        `This key was minted for "${result.record.purpose}"; use it only there, or send a key of your own.`,
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * A unit of work that threw has rolled back. A decline is recorded on its own; a deadlock is
+   * retried (unless another request finished the key meanwhile: its answer is ours); an unreachable
+   * store is a 503; anything else surfaces unstored, so the same key may be retried.
+   */
+  private async recover(error: unknown, attempt: number, keyed: KeyedRequest, response: unknown, outcome: Outcome): Promise<string | typeof RETRY> {
+    if (error instanceof Declined) return this.recordDecline(keyed, response, error.response, outcome);
+    const cause = error instanceof Unstored ? error.error : error;
+    const fault = this.store.classifyError(cause);
+    if (fault === 'transient' && attempt <= this.options.maxTransientRetries) {
+      const now = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
+      if (now?.status === 'completed' && now.expiresAt > this.clock.now()) return this.replay(now, keyed, response, outcome);
+      return RETRY;
+    }
+    if (fault === 'unavailable' || cause instanceof LeaseLostError) {
+      outcome('store_unavailable');
+      throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause });
+    }
+    outcome('released');
+    throw cause;
+  }
+
+  private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler): Promise<UnitResult> {
     const owner = randomUUID();
     const claim = await this.claim(keyed, owner);
     if (claim.outcome === 'busy') return { kind: 'busy' as const };
@@ -205,7 +234,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * rolled back, so that a handler which wrote something before declining leaves nothing behind.
    * If another request took the key in between, its answer is the one every retry gets.
    */
-  private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: (o: IdempotencyOutcome) => void) {
+  private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: Outcome) {
     const claimed = await this.guarded(outcome, () =>
       this.store.inTransaction(async () => {
         const owner = randomUUID();
@@ -226,7 +255,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** Store calls outside the unit of work: an unreachable store is a 503, never a silent pass. */
-  private async guarded<T>(outcome: (o: IdempotencyOutcome) => void, call: () => Promise<T>): Promise<T> {
+  private async guarded<T>(outcome: Outcome, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
@@ -240,7 +269,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return Math.max(1, Math.ceil(this.options.waitMs / 1000));
   }
 
-  private replay(record: IdempotencyRecord, keyed: KeyedRequest, response: unknown, outcome: (o: IdempotencyOutcome) => void) {
+  private replay(record: IdempotencyRecord, keyed: KeyedRequest, response: unknown, outcome: Outcome) {
     if (record.fingerprint !== keyed.fingerprint) {
       outcome('reused');
       const sameRoute = record.method === keyed.method && record.path === keyed.path;

@@ -5,6 +5,7 @@ import {
   ClaimResult,
   IdempotencyRecord,
   IdempotencyStore,
+  isClaimable,
   LeaseLostError,
   StoreFault,
   StoredResponse,
@@ -40,7 +41,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     const id = this.id(request.scope, request.key);
     const current = this.records.get(id);
-    if (current && !this.isClaimable(current, request)) {
+    if (current && !isClaimable(current, request)) {
       const leaseHeld = current.status === 'in_progress' && current.leaseExpiresAt! > request.now;
       return leaseHeld ? { outcome: 'busy' } : { outcome: 'existing', record: structuredClone(current) };
     }
@@ -106,12 +107,6 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async ping(): Promise<void> {}
-
-  private isClaimable(record: IdempotencyRecord, request: ClaimRequest): boolean {
-    if (record.expiresAt <= request.now) return true;
-    if (record.status === 'minted') return record.purpose === null || record.purpose === request.purpose;
-    return record.status === 'in_progress' && record.leaseExpiresAt! <= request.now;
-  }
 
   private onRollback(step: Undo): void {
     this.unitOfWork.getStore()?.push(step);

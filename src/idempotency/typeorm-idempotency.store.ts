@@ -10,6 +10,7 @@ import {
   ClaimResult,
   IdempotencyRecord,
   IdempotencyStore,
+  isClaimable,
   LeaseLostError,
   StoreFault,
   StoredResponse,
@@ -101,8 +102,15 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
    * The row exists (and is committed, or we waited for it): take it only if it is expired, a minted
    * key of this purpose, or a lease its holder let lapse. The condition is re-checked by the UPDATE
    * under the row lock, so two requests can never both take it.
+   *
+   * Why look first, without a lock: every duplicate whose INSERT failed holds a shared lock on the
+   * row; if each then asked for the exclusive lock an UPDATE needs, InnoDB would have to kill all
+   * but one of them as deadlocked. A finished key (the common case) is answered by this read alone.
    */
   private async takeOver(request: ClaimRequest): Promise<ClaimResult> {
+    const current = await this.find(request.scope, request.key);
+    if (!current) return this.claim(request); // purged between our two statements: claim it afresh
+    if (!isClaimable(current, request)) return { outcome: 'existing', record: current };
     const now = this.toDb(request.now);
     // MySQL evaluates SET assignments left to right on the updated row: the CASEs must read the
     // old status, so they come before `status` is assigned.
@@ -137,7 +145,6 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     );
     if (affected === 1) return { outcome: 'claimed' };
     const record = await this.find(request.scope, request.key);
-    // Deleted by the purge between our two statements (it had expired): claim it afresh.
     return record ? { outcome: 'existing', record } : this.claim(request);
   }
 
