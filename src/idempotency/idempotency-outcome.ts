@@ -18,3 +18,9 @@ export interface IdempotencyRequest {
   /** Fastify's underlying Node request. */
   raw?: { idempotencyOutcome?: IdempotencyOutcome };
 }
+
+/** On the framework request and, under Fastify, on the Node request too, where middleware reads it. */
+export function setOutcome(request: IdempotencyRequest, outcome: IdempotencyOutcome): void {
+  request.idempotencyOutcome = outcome;
+  if (request.raw) request.raw.idempotencyOutcome = outcome;
+}

@@ -3,43 +3,21 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { Clock } from './clock';
-import { requestFingerprint } from './fingerprint';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
-import { resolveIdempotencyKey } from './idempotency-key';
+import { KeyedRequest, readKeyedRequest } from './keyed-request';
+import { Declined, ResponseCapture, Unstored } from './response-capture';
 import { IdempotencyRecord, IdempotencyStore, LeaseLostError, StoredResponse } from './idempotency-store';
 import {
   IdempotencyKeyInUseError,
-  IdempotencyKeyMissingError,
   IdempotencyKeyReusedError,
   IdempotencyStoreUnavailableError,
 } from './idempotency.errors';
-import { IdempotencyRequest, IdempotencyOutcome } from './idempotency-outcome';
+import { IdempotencyOutcome, IdempotencyRequest, setOutcome } from './idempotency-outcome';
 import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 
 const DEDUPLICATED_METHODS = new Set(['POST', 'PATCH']);
 const POLL_INTERVAL_MS = 50;
-
-/** Everything that identifies one keyed request. */
-interface KeyedRequest {
-  scope: string;
-  key: string;
-  method: string;
-  path: string;
-  fingerprint: string;
-  purpose: string | null;
-  ttlSeconds: number;
-}
-
-/** A handler outcome the store must not keep: the unit of work rolls back and the error surfaces. */
-class Unstored {
-  constructor(readonly error: unknown) {}
-}
-
-/** A definite decline of the handler: its writes roll back, its answer is recorded on its own. */
-class Declined {
-  constructor(readonly response: StoredResponse) {}
-}
 
 type Outcome = (outcome: IdempotencyOutcome) => void;
 type UnitResult =
@@ -64,7 +42,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly clock: Clock,
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
-  ) {}
+  ) {
+    this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
+  }
+
+  private readonly responses: ResponseCapture;
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.reflector.getAllAndOverride(IdempotentMetadata, [context.getHandler(), context.getClass()]);
@@ -76,7 +58,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async handle(request: IdempotencyRequest, response: unknown, route: IdempotentOptions, next: CallHandler) {
-    const keyed = this.describe(request, route);
+    const keyed = readKeyedRequest(request, route, this.options, this.adapter);
     if (!keyed) return lastValueFrom(next.handle(), { defaultValue: undefined });
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
@@ -86,41 +68,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return this.replay(existing, keyed, response, outcome);
     }
     return this.execute(keyed, response, next, outcome);
-  }
-
-  /** Reads the key and what it binds to; `undefined` when the request carries none and may run without. */
-  private describe(request: IdempotencyRequest, route: IdempotentOptions): KeyedRequest | undefined {
-    const { headerName, queryParameter } = this.options;
-    let key: string | undefined;
-    try {
-      key = resolveIdempotencyKey(
-        request.headers[headerName.toLowerCase()],
-        queryParameter ? request.query?.[queryParameter] : undefined,
-        { header: headerName, query: queryParameter },
-      );
-    } catch (error) {
-      setOutcome(request, 'invalid');
-      throw error;
-    }
-    if (key === undefined) {
-      if (!route.required) return undefined;
-      setOutcome(request, 'invalid');
-      throw new IdempotencyKeyMissingError(headerName);
-    }
-    const scope = this.options.scope(request);
-    if (!scope) {
-      throw new Error('IdempotencyModule: the scope resolver found no client on an @Idempotent() route; authenticate it first.');
-    }
-    const path = this.adapter.getRequestUrl(request).split('?')[0];
-    return {
-      scope,
-      key,
-      method: request.method,
-      path,
-      fingerprint: requestFingerprint(request.method, path, request.body),
-      purpose: route.purpose ?? null,
-      ttlSeconds: route.ttlSeconds ?? this.options.ttlSeconds,
-    };
   }
 
   /**
@@ -153,7 +100,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
     if (result.kind === 'executed') {
       outcome('executed');
-      return this.send(response, result.response);
+      return this.responses.send(response, result.response);
     }
     if (result.kind === 'existing' && result.record.status === 'completed') {
       return this.replay(result.record, keyed, response, outcome);
@@ -195,7 +142,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (claim.outcome === 'busy') return { kind: 'busy' as const };
     if (claim.outcome === 'existing') return { kind: 'existing' as const, record: claim.record };
 
-    const ran = await this.runHandler(next, response);
+    const ran = await this.responses.capture(next, response);
     // Thrown, not returned, so that the transaction rolls back the claim and the handler's writes.
     if (ran instanceof Unstored || ran instanceof Declined) throw ran;
     await this.store.complete(keyed.scope, keyed.key, owner, ran.response, this.clock.now());
@@ -211,22 +158,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
       expiresAt: new Date(now.getTime() + keyed.ttlSeconds * 1000),
     });
-  }
-
-  /** Runs the route handler and captures what it answered, success or decline, as it will be sent. */
-  private async runHandler(next: CallHandler, response: unknown) {
-    try {
-      const value = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      const status = (response as { statusCode: number }).statusCode;
-      const body = value === undefined ? '' : JSON.stringify(value);
-      const headers = { ...this.keptHeaders(response), 'content-type': 'application/json; charset=utf-8' };
-      return { kind: 'executed' as const, response: { status, headers, body } };
-    } catch (error) {
-      const rendered = this.options.renderError(error);
-      if (!rendered || !this.options.isStoredStatus(rendered.status)) return new Unstored(error);
-      const headers = { ...this.keptHeaders(response), ...pick(rendered.headers, this.options.storedHeaders) };
-      return new Declined({ status: rendered.status, headers, body: JSON.stringify(rendered.body) });
-    }
   }
 
   /**
@@ -251,7 +182,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
     }
     outcome('executed');
-    return this.send(response, declined);
+    return this.responses.send(response, declined);
   }
 
   /** Store calls outside the unit of work: an unreachable store is a 503, never a silent pass. */
@@ -281,38 +212,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     outcome('replayed');
     this.adapter.setHeader(response, 'Idempotent-Replayed', 'true');
-    return this.send(response, record.response!);
-  }
-
-  /** Sends a stored or captured response: the same bytes, status and kept headers every time. */
-  private send(response: unknown, stored: StoredResponse): string {
-    this.adapter.status(response, stored.status);
-    for (const [name, value] of Object.entries(stored.headers)) this.adapter.setHeader(response, name, value);
-    return stored.body;
-  }
-
-  private keptHeaders(response: unknown): Record<string, string> {
-    const kept: Record<string, string> = {};
-    for (const name of this.options.storedHeaders) {
-      const value = this.adapter.getHeader(response, name);
-      if (value !== undefined && value !== null) kept[name] = String(value);
-    }
-    return kept;
+    return this.responses.send(response, record.response!);
   }
 
   private get adapter() {
     return this.adapterHost.httpAdapter;
   }
-}
-
-/** On the framework request and, under Fastify, on the Node request too, where middleware reads it. */
-function setOutcome(request: IdempotencyRequest, outcome: IdempotencyOutcome): void {
-  request.idempotencyOutcome = outcome;
-  if (request.raw) request.raw.idempotencyOutcome = outcome;
-}
-
-function pick(headers: Record<string, string>, names: string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => names.includes(name.toLowerCase())));
 }
 
 function sleep(ms: number): Promise<void> {
