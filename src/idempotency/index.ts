@@ -8,7 +8,7 @@ export * from './idempotency.errors';
 export { InMemoryIdempotencyStore } from './in-memory-idempotency.store';
 export { TypeOrmIdempotencyStore, idempotencyTableName } from './typeorm-idempotency.store';
 export { IdempotencyPurgeService } from './idempotency-purge.service';
-export { classifyDatabaseError } from './idempotency-errors.classifier';
+export { classifyDatabaseError, isUniqueViolation } from './idempotency-errors.classifier';
 export { idempotencyKeysTable } from './idempotency-keys.table';
 export { Clock } from './clock';
 export type { IdempotencyOutcome } from './idempotency-outcome';

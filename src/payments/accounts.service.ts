@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Clock, classifyDatabaseError } from '../idempotency';
+import { Clock, isUniqueViolation } from '../idempotency';
 import { newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
@@ -118,7 +118,7 @@ export class AccountsService {
         .execute();
       return id;
     } catch (error) {
-      if (classifyDatabaseError(error) !== undefined) throw error;
+      if (!isUniqueViolation(error)) throw error;
       const winner = await this.accounts.findOne({ where: { externalKey }, select: { id: true } });
       if (!winner) throw error;
       return winner.id;
