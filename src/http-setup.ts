@@ -4,11 +4,13 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import type { FastifyError, FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { parse as parseQueryString } from 'qs';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { answerClientError, frameworkErrorProblem } from './common/client-errors';
 import { checkJsonText } from './common/json-body';
 import { createValidationPipe, FORM_ENCODED } from './common/validation';
 import { requestId } from './observability/request-logging';
@@ -42,6 +44,9 @@ async function createExpressApp(config: AppConfig, logger: Logger): Promise<INes
     bodyParser: false,
     logger,
   });
+  const server = app.getHttpServer();
+  server.removeAllListeners('clientError');
+  server.on('clientError', answerClientError);
   app.disable('x-powered-by');
   app.set('etag', false);
   // First of all, so that even a body the parsers reject is answered with its X-Request-Id.
@@ -67,7 +72,17 @@ async function createExpressApp(config: AppConfig, logger: Logger): Promise<INes
 
 async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
   // Fastify's own request id is ours (the client's X-Request-Id or a UUID), set before any parsing.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: (req: IncomingMessage) => requestId(req, undefined) });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req: IncomingMessage) => requestId(req, undefined),
+    clientErrorHandler: answerClientError,
+    // Long path parameters reach the route and are answered as unknown ids, as on Express.
+    maxParamLength: 1_000,
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+      const rendered = frameworkErrorProblem(error);
+      void reply.code(rendered.status).headers(rendered.headers).send(JSON.stringify(rendered.body));
+    },
+  });
   const instance = adapter.getInstance();
   instance.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);

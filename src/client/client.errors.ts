@@ -76,10 +76,18 @@ export class PaymentsConnectionError extends PaymentsError {
   }
 }
 
+/**
+ * Whether a value is an Error, also one from another realm (`instanceof` fails across realms, e.g.
+ * for errors made by Node's built-in fetch when the caller runs in a VM context such as Jest's).
+ */
+export function isErrorLike(value: unknown): value is Error {
+  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string');
+}
+
 /** `fetch failed` says nothing; the useful part is in the cause chain (`ECONNRESET`, `other side closed`…). */
 export function describeNetworkError(error: unknown): string {
   const parts: string[] = [];
-  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+  for (let current = error, depth = 0; isErrorLike(current) && depth < 4; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
     parts.push(typeof code === 'string' && !current.message.includes(code) ? `${current.message} (${code})` : current.message);
   }

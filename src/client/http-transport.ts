@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PaymentsApiError, PaymentsConnectionError, ProblemBody } from './client.errors';
+import { isErrorLike, PaymentsApiError, PaymentsConnectionError, ProblemBody } from './client.errors';
 import { AttemptOutcome, parseRetryAfterMs, RetryPolicy } from './retry-policy';
 import type { ApiResult, AttemptEvent, RequestOptions, ResponseMeta } from './types';
 
@@ -85,7 +85,7 @@ export class HttpTransport {
   private report(event: AttemptEvent, result: Attempted): void {
     if (!this.config.onAttempt) return;
     if (result.kind === 'network') {
-      Object.assign(event, { error: result.error instanceof Error ? result.error : new Error(String(result.error)), timedOut: result.timedOut });
+      Object.assign(event, { error: isErrorLike(result.error) ? result.error : new Error(String(result.error)), timedOut: result.timedOut });
     } else {
       const { headers } = result;
       Object.assign(event, { status: result.status, code: problemOf(result.json).code, replayed: headers['idempotent-replayed'] === 'true', requestId: headers['x-request-id'] });

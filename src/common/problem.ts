@@ -45,7 +45,8 @@ function titleOf(code: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function problem(status: number, code: string, detail: string, param?: string, retryAfter?: number): RenderedResponse {
+/** A problem response: status, headers (content type, Retry-After) and the RFC 9457 body. */
+export function problem(status: number, code: string, detail: string, param?: string, retryAfter?: number): RenderedResponse {
   const body: Problem = { type: `/docs/errors#${code}`, title: titleOf(code), status, detail, code };
   if (param !== undefined) body.param = param;
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };

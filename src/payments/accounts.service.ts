@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock, isUniqueViolation } from '../idempotency';
-import { newId } from '../common/ids';
+import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { DepositEntity } from './deposit.entity';
@@ -84,6 +84,7 @@ export class AccountsService {
   }
 
   private async findCustomerAccount(clientId: string, accountId: string): Promise<AccountEntity> {
+    if (!isWellFormedId(accountId)) throw new AccountNotFoundError(accountId);
     const account = await this.accounts.findOne({ where: { id: accountId, clientId, kind: 'customer' } });
     if (!account) throw new AccountNotFoundError(accountId);
     return account;

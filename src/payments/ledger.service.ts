@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { In } from 'typeorm';
-import { newId } from '../common/ids';
+import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
@@ -74,7 +74,8 @@ export class LedgerService {
    * row locks; its transactions are serialized, which is stronger.
    */
   private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, AccountEntity>> {
-    const unique = [...new Set(ids)].sort();
+    const unique = [...new Set(ids)].filter(isWellFormedId).sort();
+    if (!unique.length) return new Map();
     let query = this.txHost.tx
       .getRepository(AccountEntity)
       .createQueryBuilder('account')

@@ -1,5 +1,6 @@
 import { FindOptionsWhere, LessThan, ObjectLiteral, Repository } from 'typeorm';
 import { ValidationFailedError } from '../common/domain-error';
+import { isWellFormedId } from '../common/ids';
 
 export interface Page<T> {
   object: 'list';
@@ -20,11 +21,13 @@ export async function paginate<E extends ObjectLiteral & { id: string; seq: stri
   const clauses = Array.isArray(where) ? where : [where];
   let bounded = clauses;
   if (page.startingAfter) {
+    const unknownCursor = new ValidationFailedError(`No object ${page.startingAfter} in this list.`, 'starting_after');
+    if (!isWellFormedId(page.startingAfter)) throw unknownCursor;
     const cursor = await repository.findOne({
       where: clauses.map((clause) => ({ ...clause, id: page.startingAfter })) as FindOptionsWhere<E>[],
       select: { seq: true } as never,
     });
-    if (!cursor) throw new ValidationFailedError(`No object ${page.startingAfter} in this list.`, 'starting_after');
+    if (!cursor) throw unknownCursor;
     bounded = clauses.map((clause) => ({ ...clause, seq: LessThan(cursor.seq) }));
   }
   const rows = await repository.find({

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock } from '../idempotency';
-import { newId } from '../common/ids';
+import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerService } from './ledger.service';
@@ -54,12 +54,15 @@ export class TransfersService {
   }
 
   async retrieve(clientId: string, transferId: string) {
+    if (!isWellFormedId(transferId)) throw new TransferNotFoundError(transferId);
     const transfer = await this.transfers.findOne({ where: { id: transferId, clientId } });
     if (!transfer) throw new TransferNotFoundError(transferId);
     return presentTransfer(transfer);
   }
 
   list(clientId: string, page: { limit: number; startingAfter?: string }, accountId?: string) {
+    // No account has a malformed id: the list of its transfers is empty.
+    if (accountId !== undefined && !isWellFormedId(accountId)) return Promise.resolve({ object: 'list' as const, data: [], has_more: false });
     const where = accountId ? [{ clientId, fromAccount: accountId }, { clientId, toAccount: accountId }] : { clientId };
     return paginate(this.transfers, where, page, presentTransfer);
   }
@@ -69,6 +72,7 @@ export class TransfersService {
    * reversals of one transfer run one after the other and never reverse more than was sent.
    */
   async reverse(clientId: string, transferId: string, requested?: number) {
+    if (!isWellFormedId(transferId)) throw new TransferNotFoundError(transferId);
     return this.unitOfWork.run(async () => {
       let query = this.transfers.createQueryBuilder('transfer').where({ id: transferId, clientId });
       if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
