@@ -36,5 +36,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
+    // Real server processes killed, cut off and fuzzed on MariaDB: `npm run test:reliability` only
+    // (`npm test` selects unit and e2e). Sizes: test/reliability/reliability-settings.ts.
+    {
+      ...base,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'],
+      globalSetup: '<rootDir>/test/reliability/global-setup.ts',
+    },
   ],
 };
