@@ -77,13 +77,18 @@ function mostBasic(constraints: Record<string, string>): string {
   return constraints[rule];
 }
 
+/** A parameter name worth repeating back; anything else (quotes, SQL, control bytes) is not echoed. */
+const PLAIN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 function firstProblem(errors: ClassValidatorError[], prefix = ''): { param: string; message: string } {
   const error = errors[0];
   const param = prefix ? `${prefix}[${error.property}]` : error.property;
-  if (error.constraints) {
-    const message = mostBasic(error.constraints);
-    return { param, message: message.replace(/^property (\S+) should not exist$/, '$1 is not a known parameter') };
+  if (error.constraints?.whitelistValidation) {
+    return PLAIN_NAME.test(error.property)
+      ? { param, message: `${param} is not a known parameter` }
+      : { param: prefix || 'body', message: 'The request has a parameter this endpoint does not accept.' };
   }
+  if (error.constraints) return { param, message: mostBasic(error.constraints) };
   return error.children?.length ? firstProblem(error.children, param) : { param, message: `${param} is invalid` };
 }
 

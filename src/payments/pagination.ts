@@ -21,7 +21,8 @@ export async function paginate<E extends ObjectLiteral & { id: string; seq: stri
   const clauses = Array.isArray(where) ? where : [where];
   let bounded = clauses;
   if (page.startingAfter) {
-    const unknownCursor = new ValidationFailedError(`No object ${page.startingAfter} in this list.`, 'starting_after');
+    const named = isWellFormedId(page.startingAfter) ? ` ${page.startingAfter}` : '';
+    const unknownCursor = new ValidationFailedError(`No object${named} in this list.`, 'starting_after');
     if (!isWellFormedId(page.startingAfter)) throw unknownCursor;
     const cursor = await repository.findOne({
       where: clauses.map((clause) => ({ ...clause, id: page.startingAfter })) as FindOptionsWhere<E>[],

@@ -1,4 +1,5 @@
 import { DomainError } from '../common/domain-error';
+import { isWellFormedId } from '../common/ids';
 
 /** The source balance is below the amount (402). A decline: stored and replayed under its key. */
 export class InsufficientFundsError extends DomainError {
@@ -11,14 +12,14 @@ export class InsufficientFundsError extends DomainError {
 export class AccountNotFoundError extends DomainError {
   readonly code = 'account_not_found';
   constructor(accountId: string, readonly param?: string) {
-    super(`No such account: ${accountId}.`);
+    super(isWellFormedId(accountId) ? `No such account: ${accountId}.` : 'No such account.');
   }
 }
 
 export class TransferNotFoundError extends DomainError {
   readonly code = 'transfer_not_found';
   constructor(transferId: string) {
-    super(`No such transfer: ${transferId}.`);
+    super(isWellFormedId(transferId) ? `No such transfer: ${transferId}.` : 'No such transfer.');
   }
 }
 
