@@ -3,17 +3,12 @@ import { requestFingerprint } from './fingerprint';
 import type { IdempotentOptions } from './idempotent.decorator';
 import { resolveIdempotencyKey } from './idempotency-key';
 import { IdempotencyKeyMissingError } from './idempotency.errors';
+import type { ClaimRequest } from './idempotency-store';
 import { IdempotencyRequest, setOutcome } from './idempotency-outcome';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 
-/** Everything that identifies one keyed request. */
-export interface KeyedRequest {
-  scope: string;
-  key: string;
-  method: string;
-  path: string;
-  fingerprint: string;
-  purpose: string | null;
+/** Everything that identifies one keyed request: what a claim binds the key to, and its retention. */
+export interface KeyedRequest extends Pick<ClaimRequest, 'scope' | 'key' | 'method' | 'path' | 'fingerprint' | 'purpose'> {
   ttlSeconds: number;
 }
 
