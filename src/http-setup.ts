@@ -77,7 +77,7 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
     genReqId: (req: IncomingMessage) => requestId(req, undefined),
     clientErrorHandler: answerClientError,
     // Long path parameters reach the route and are answered as unknown ids, as on Express.
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
       const rendered = frameworkErrorProblem(error);
       void reply.code(rendered.status).headers(rendered.headers).send(JSON.stringify(rendered.body));

@@ -13,6 +13,16 @@ export abstract class DomainError extends Error {
   }
 }
 
+const PLAIN_NAME = /^[A-Za-z0-9_.\[\]-]{1,64}$/;
+
+/**
+ * A field name from the request as it may be repeated back in an error, or `undefined` when it is
+ * not a plain name (quotes, SQL, control bytes): user input is never echoed verbatim.
+ */
+export function plainParamName(name: string | undefined): string | undefined {
+  return name !== undefined && PLAIN_NAME.test(name) ? name : undefined;
+}
+
 /** Request input that does not have the required shape (400 `validation_error`). */
 export class ValidationFailedError extends DomainError {
   readonly code = 'validation_error';

@@ -1,4 +1,4 @@
-import { ValidationFailedError } from './domain-error';
+import { plainParamName, ValidationFailedError } from './domain-error';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -23,7 +23,7 @@ export function checkJsonText(raw: string): void {
       i = end;
     } else if (ch === '{' || ch === '[') {
       if (++depth > MAX_JSON_DEPTH) {
-        throw new ValidationFailedError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, lastKey);
+        throw new ValidationFailedError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, plainParamName(lastKey));
       }
     } else if (ch === '}' || ch === ']') {
       depth--;
@@ -31,7 +31,7 @@ export function checkJsonText(raw: string): void {
       let j = i;
       while (j < raw.length && /[-+0-9.eE]/.test(raw[j])) j++;
       if (/[.eE]/.test(raw.slice(i, j))) {
-        const param = lastKey ?? 'body';
+        const param = plainParamName(lastKey) ?? 'body';
         throw new ValidationFailedError(`${param} must be an integer written without a fraction or exponent.`, param);
       }
       i = j - 1;

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import { ValidationFailedError } from './domain-error';
+import { plainParamName, ValidationFailedError } from './domain-error';
 import { MAX_MINOR_UNITS } from './money';
 
 /** Set (non-enumerable) on bodies parsed from `application/x-www-form-urlencoded`, where every value is a string. */
@@ -77,14 +77,11 @@ function mostBasic(constraints: Record<string, string>): string {
   return constraints[rule];
 }
 
-/** A parameter name worth repeating back; anything else (quotes, SQL, control bytes) is not echoed. */
-const PLAIN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-
 function firstProblem(errors: ClassValidatorError[], prefix = ''): { param: string; message: string } {
   const error = errors[0];
   const param = prefix ? `${prefix}[${error.property}]` : error.property;
   if (error.constraints?.whitelistValidation) {
-    return PLAIN_NAME.test(error.property)
+    return plainParamName(error.property)
       ? { param, message: `${param} is not a known parameter` }
       : { param: prefix || 'body', message: 'The request has a parameter this endpoint does not accept.' };
   }
