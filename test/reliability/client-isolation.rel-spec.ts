@@ -3,8 +3,7 @@ import { Connection, createConnection } from 'mysql2/promise';
 import { MysqlObserver, schemaOf } from '../support/mysql-observer';
 import { Answer, bootstrapApiKey, call } from '../support/process-client';
 import { Fleet, Tally } from './fleet';
-import { checkInvariants, formatSummary } from './invariants';
-import { SCALE, SEED } from './reliability-settings';
+import { expectInvariantsHold } from './run-summary';
 
 /**
  * Contract §1 ("scope") and §5.5 across two processes: client A's objects and keys are invisible
@@ -167,20 +166,14 @@ describe('client isolation: B can neither read, replay, block nor move anything 
   });
 
   it('ends with every ledger and key invariant holding, postings within their client', async () => {
-    const report = await checkInvariants(fleet.sql);
-    console.log(
-      formatSummary(report, {
-        suite: 'client isolation',
-        seed: SEED,
-        scale: SCALE,
-        durationMs: Date.now() - started,
-        requests: answers.total,
-        retries: 0,
-        kills: 0,
-        answers: answers.counts,
-        notes: ["A on process 0 and B on process 1 alternately; B tried every id and key value of A's on every route"],
-      }),
-    );
-    expect(report.results.filter((r) => !r.ok)).toEqual([]);
+    await expectInvariantsHold(fleet.sql, {
+      suite: 'client isolation',
+      durationMs: Date.now() - started,
+      requests: answers.total,
+      retries: 0,
+      kills: 0,
+      answers: answers.counts,
+      notes: ["A on process 0 and B on process 1 alternately; B tried every id and key value of A's on every route"],
+    });
   });
 });

@@ -3,8 +3,8 @@ import { call, depositOn, openAccountOn } from '../support/process-client';
 import { seededRandom } from '../support/payments-api';
 import { ChaosClient, inParallel, Outcome, unleashChaos } from './chaos';
 import { Fleet, taggedTransfer, Tally } from './fleet';
-import { checkInvariants, formatSummary } from './invariants';
-import { SCALE, SEED, sizes, timeoutFor } from './reliability-settings';
+import { SEED, sizes, timeoutFor } from './reliability-settings';
+import { expectInvariantsHold } from './run-summary';
 
 const ACCOUNTS = 6;
 const FUNDS = 200_000;
@@ -135,22 +135,16 @@ describe(`exactly once through crashes: ${sizes.transfers} transfers + ${sizes.r
   );
 
   it('ends with every ledger and key invariant holding, no key left in progress', async () => {
-    const report = await checkInvariants(fleet.sql);
-    console.log(
-      formatSummary(report, {
-        suite: 'exactly once through crashes',
-        seed: SEED,
-        scale: SCALE,
-        durationMs: Date.now() - started,
-        requests: client.attempts.total,
-        retries: client.attempts.total - operations,
-        kills: fleet.kills,
-        restarts: fleet.restarts,
-        answers: client.attempts.counts,
-        notes,
-      }),
-    );
-    expect(report.results.filter((r) => !r.ok)).toEqual([]);
+    const report = await expectInvariantsHold(fleet.sql, {
+      suite: 'exactly once through crashes',
+      durationMs: Date.now() - started,
+      requests: client.attempts.total,
+      retries: client.attempts.total - operations,
+      kills: fleet.kills,
+      restarts: fleet.restarts,
+      answers: client.attempts.counts,
+      notes,
+    });
     expect(report.keysByStatus.in_progress ?? 0).toBe(0);
   });
 });

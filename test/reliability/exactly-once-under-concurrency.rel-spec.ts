@@ -3,9 +3,9 @@ import { createConnection } from 'mysql2/promise';
 import { eventually, MysqlObserver, schemaOf } from '../support/mysql-observer';
 import { Answer, call, depositOn, openAccountOn } from '../support/process-client';
 import { Fleet, Tally, taggedTransfer } from './fleet';
-import { checkInvariants, formatSummary } from './invariants';
-import { SCALE, SEED, sizes, timeoutFor } from './reliability-settings';
+import { SEED, sizes, timeoutFor } from './reliability-settings';
 import { seededRandom } from '../support/payments-api';
+import { expectInvariantsHold } from './run-summary';
 
 const STREAM_CONCURRENCY = 16;
 
@@ -149,23 +149,17 @@ describe(`exactly once under concurrency: ${sizes.duplicateRounds} x ${sizes.dup
   );
 
   it('ends with every ledger and key invariant holding', async () => {
-    const report = await checkInvariants(fleet.sql);
-    console.log(
-      formatSummary(report, {
-        suite: 'exactly once under concurrency',
-        seed: SEED,
-        scale: SCALE,
-        durationMs: Date.now() - started,
-        requests: answers.total,
-        retries: 0,
-        kills: 0,
-        answers: answers.counts,
-        notes: [
-          `${sizes.duplicateRounds} keys each sent ${sizes.duplicates} times at once, amid ${sizes.stream} distinct keys streamed both ways ${STREAM_CONCURRENCY} at a time`,
-        ],
-      }),
-    );
-    expect(report.results.filter((r) => !r.ok)).toEqual([]);
+    await expectInvariantsHold(fleet.sql, {
+      suite: 'exactly once under concurrency',
+      durationMs: Date.now() - started,
+      requests: answers.total,
+      retries: 0,
+      kills: 0,
+      answers: answers.counts,
+      notes: [
+        `${sizes.duplicateRounds} keys each sent ${sizes.duplicates} times at once, amid ${sizes.stream} distinct keys streamed both ways ${STREAM_CONCURRENCY} at a time`,
+      ],
+    });
   });
 });
 
