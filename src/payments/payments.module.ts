@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { UnitOfWork } from '../database/unit-of-work';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { LedgerService } from './ledger.service';
@@ -9,6 +8,6 @@ import { TransfersService } from './transfers.service';
 /** Accounts, deposits, transfers and reversals over a double-entry ledger. Uses idempotency only through `@Idempotent()`. */
 @Module({
   controllers: [AccountsController, TransfersController],
-  providers: [AccountsService, TransfersService, LedgerService, UnitOfWork],
+  providers: [AccountsService, TransfersService, LedgerService],
 })
 export class PaymentsModule {}
