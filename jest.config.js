@@ -29,7 +29,7 @@ module.exports = {
   // Read from the top level only (not per project); e2e suites boot apps, processes and databases.
   testTimeout: 120000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'e2e',

@@ -11,6 +11,8 @@ export interface BenchArgs {
   duration: number;
   warmup: number;
   connections: number;
+  /** Baseline and first execution alternate this many times, each round `duration / rounds` seconds. */
+  rounds: number;
   smoke: boolean;
   scenarios: ScenarioName[];
   /** When set, each server runs under `node --cpu-prof` and writes its profile (CPU.<date>.<pid>…) here. */
@@ -20,7 +22,7 @@ export interface BenchArgs {
   loadAverageAtStart: number;
 }
 
-const USAGE = `usage: npm run bench -- [--db mysql|sqlite] [--duration <s>] [--connections <n>] [--smoke]
+const USAGE = `usage: npm run bench -- [--db mysql|sqlite] [--duration <s>] [--connections <n>] [--rounds <n>] [--smoke]
        [--scenarios baseline,first,replay,contended] [--cpu-prof <dir>]
   MySQL/MariaDB server: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); a fresh database is made and dropped.`;
 
@@ -41,12 +43,14 @@ export function parseArgs(argv: string[]): BenchArgs {
     duration: 20,
     warmup: 5,
     connections: 10,
+    rounds: 4,
     smoke: false,
     scenarios: ALL_SCENARIOS,
     mysqlUrl: process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     loadAverageAtStart: Math.round(loadavg()[0] * 100) / 100,
   };
   let durationGiven = false;
+  let roundsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i];
@@ -63,6 +67,10 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--connections':
         args.connections = Math.round(positive(flag, value()));
+        break;
+      case '--rounds':
+        args.rounds = Math.round(positive(flag, value()));
+        roundsGiven = true;
         break;
       case '--smoke':
         args.smoke = true;
@@ -86,6 +94,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (args.smoke && !durationGiven) args.duration = 3;
+  if (args.smoke && !roundsGiven) args.rounds = 1;
   args.warmup = args.smoke ? 1 : Math.min(5, Math.max(1, Math.round(args.duration / 4)));
   return args;
 }

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import type { ScenarioName } from './args';
 import { Api, authHeaders } from './fixtures';
-import { ResourceSampler } from './resources';
+import { ResourceSampler, Usage } from './resources';
 import type { Scenario } from './scenarios';
 
 export interface ScenarioResult {
@@ -12,6 +12,8 @@ export interface ScenarioResult {
   seconds: number;
   requests: number;
   rps: number;
+  /** Requests per second of each measured round, in the order they ran. */
+  roundRps: number[];
   latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
   statuses: Record<string, number>;
   /** 2xx answers that carried `Idempotent-Replayed: true`. */
@@ -75,7 +77,59 @@ function cannon(api: Api, scenario: Scenario, seconds: number, counters: Counter
   }) as unknown as Run;
 }
 
-/** A warm-up (thrown away), then the measured run, with the server's memory and CPU sampled. */
+/** What one measured round left behind: the raw material of a scenario's result. */
+export interface Round {
+  seconds: number;
+  latencies: number[];
+  statuses: Record<string, number>;
+  replayed: number;
+  samples: string[];
+  connectionErrors: number;
+  timeouts: number;
+  usage: Usage;
+}
+
+/** A run thrown away: the server's JIT, pools and caches warm up before anything is measured. */
+export async function warmUp(api: Api, scenario: Scenario, seconds: number, log: (line: string) => void): Promise<void> {
+  log(`${scenario.name}: warm-up ${seconds} s, ${scenario.connections} connections`);
+  const warm = await cannon(api, scenario, seconds, { replayed: 0, samples: [] });
+  if (warm.errors || warm.non2xx) log(`${scenario.name}: warm-up had ${warm.errors} connection errors, ${warm.non2xx} non-2xx`);
+}
+
+/** One measured stretch of a scenario, with the server's memory and CPU sampled meanwhile. */
+export async function measureRound(
+  api: Api,
+  scenario: Scenario,
+  seconds: number,
+  sampler: ResourceSampler,
+  log: (line: string) => void,
+): Promise<Round> {
+  const counters: Counters = { replayed: 0, samples: [] };
+  const latencies: number[] = [];
+  sampler.start();
+  const instance = cannon(api, scenario, seconds, counters);
+  let second = 0;
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  instance.on('tick', () => {
+    if (++second % 5 === 0 && second < seconds) log(`${scenario.name}: ${second} s, ${latencies.length} responses`);
+  });
+  const result = await instance;
+  const usage = sampler.stop();
+  const statuses: Record<string, number> = {};
+  for (const [status, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(stat.count ?? 0);
+  return {
+    seconds: result.duration,
+    latencies,
+    statuses,
+    replayed: counters.replayed,
+    samples: counters.samples,
+    connectionErrors: result.errors,
+    timeouts: result.timeouts,
+    usage,
+  };
+}
+
+/** A warm-up, then `rounds` measured stretches back to back (a scenario measured on its own). */
 export async function runScenario(
   api: Api,
   scenario: Scenario,
@@ -83,24 +137,17 @@ export async function runScenario(
   sampler: ResourceSampler,
   log: (line: string) => void,
 ): Promise<ScenarioResult> {
-  log(`${scenario.name}: warm-up ${timing.warmup} s, ${scenario.connections} connections`);
-  const warm = await cannon(api, scenario, timing.warmup, { replayed: 0, samples: [] });
-  if (warm.errors || warm.non2xx) log(`${scenario.name}: warm-up had ${warm.errors} connection errors, ${warm.non2xx} non-2xx`);
+  await warmUp(api, scenario, timing.warmup, log);
   log(`${scenario.name}: measuring ${timing.seconds} s`);
-  const counters: Counters = { replayed: 0, samples: [] };
-  sampler.start();
-  const instance = cannon(api, scenario, timing.seconds, counters);
-  let done = 0;
-  let second = 0;
-  instance.on('response', () => done++);
-  instance.on('tick', () => {
-    if (++second % 5 === 0 && second < timing.seconds) log(`${scenario.name}: ${second} s, ${done} responses`);
-  });
-  const result = (await instance) as autocannon.Result & { latency: { p90: number } };
-  const resources = sampler.stop();
+  return summarize(scenario, [await measureRound(api, scenario, timing.seconds, sampler, log)]);
+}
 
+/** The result of a scenario over all its rounds: counts and CPU summed, latency percentiles over every response. */
+export function summarize(scenario: Scenario, rounds: Round[]): ScenarioResult {
   const statuses: Record<string, number> = {};
-  for (const [status, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(stat.count ?? 0);
+  for (const round of rounds) {
+    for (const [status, count] of Object.entries(round.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  }
   const unexpected: Record<string, number> = {};
   let expectedNon2xx = 0;
   for (const [status, count] of Object.entries(statuses)) {
@@ -108,38 +155,51 @@ export async function runScenario(
     if (scenario.expected.includes(Number(status))) expectedNon2xx += count;
     else unexpected[status] = count;
   }
-  const requests = result.requests.total;
+  const sum = (pick: (round: Round) => number) => rounds.reduce((total, round) => total + pick(round), 0);
+  const seconds = sum((r) => r.seconds);
+  const requests = sum((r) => r.latencies.length);
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const perRequest = (ms: number) => round(ms / Math.max(1, requests), 3);
+  // Machine shares are averaged over the rounds, weighted by their length.
+  const weighted = (pick: (usage: Usage) => number) => Math.round(sum((r) => pick(r.usage) * r.seconds) / Math.max(1, seconds));
   return {
     name: scenario.name,
     title: scenario.title,
     connections: scenario.connections,
-    seconds: result.duration,
+    seconds: round(seconds),
     requests,
-    rps: round(requests / result.duration),
+    rps: round(requests / seconds),
+    roundRps: rounds.map((r) => round(r.latencies.length / r.seconds)),
     latencyMs: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      mean: round(result.latency.mean),
-      max: result.latency.max,
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+      max: round(latencies[latencies.length - 1] ?? 0),
     },
     statuses,
-    replayed: counters.replayed,
+    replayed: sum((r) => r.replayed),
     expectedNon2xx,
     unexpected,
-    unexpectedSamples: counters.samples,
-    connectionErrors: result.errors,
-    timeouts: result.timeouts,
-    peakRssMb: resources.peakRssMb,
-    serverHwmMb: resources.hwmMb,
-    serverCpuMsPerRequest: round(resources.serverCpuMs / Math.max(1, requests), 3),
-    dbCpuMsPerRequest: round(resources.dbCpuMs / Math.max(1, requests), 3),
-    benchCpuMsPerRequest: round(resources.benchCpuMs / Math.max(1, requests), 3),
-    machineBusyPct: resources.machineBusyPct,
-    othersBusyPct: resources.othersBusyPct,
-    topOthers: resources.topOthers,
+    unexpectedSamples: rounds.flatMap((r) => r.samples).slice(0, 5),
+    connectionErrors: sum((r) => r.connectionErrors),
+    timeouts: sum((r) => r.timeouts),
+    peakRssMb: Math.max(...rounds.map((r) => r.usage.peakRssMb)),
+    serverHwmMb: Math.max(...rounds.map((r) => r.usage.hwmMb)),
+    serverCpuMsPerRequest: perRequest(sum((r) => r.usage.serverCpuMs)),
+    dbCpuMsPerRequest: perRequest(sum((r) => r.usage.dbCpuMs)),
+    benchCpuMsPerRequest: perRequest(sum((r) => r.usage.benchCpuMs)),
+    machineBusyPct: weighted((u) => u.machineBusyPct),
+    othersBusyPct: weighted((u) => u.othersBusyPct),
+    topOthers: rounds[rounds.length - 1]?.usage.topOthers ?? [],
     loadAverage: round(loadavg()[0], 2),
   };
+}
+
+/** The nearest-rank percentile of sorted values, to 0.1 ms. */
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 }
 
 /** Errors of a result: unexpected non-2xx answers and connection errors (never slowness). */

@@ -54,11 +54,20 @@ function statusText(result: ScenarioResult): string {
   return parts.length ? parts.join(', ') : '0';
 }
 
+/** The lowest and highest first/baseline ratio of single rounds: how much the machine moved meanwhile. */
+function roundSpread(results: ScenarioResult[]): string {
+  const baseline = results.find((r) => r.name === 'baseline')?.roundRps ?? [];
+  const first = results.find((r) => r.name === 'first')?.roundRps ?? [];
+  if (baseline.length < 2 || baseline.length !== first.length) return '';
+  const each = first.map((rps, i) => rps / baseline[i]);
+  return `; single rounds ${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}`;
+}
+
 /** The Markdown table printed at the end and pasted into the README's Performance section. */
 export function markdownTable(results: ScenarioResult[], machine: MachineInfo, args: BenchArgs): string {
   const lines = [
     `${machine.database}, Node ${machine.node}, ${machine.cpuModel} (${machine.cores} cores), ` +
-      `${args.duration} s per scenario after a ${args.warmup} s warm-up, POST /v1/transfers`,
+      `${args.duration} s per scenario after a ${args.warmup} s warm-up (baseline and first execution in ${args.rounds} alternating rounds), POST /v1/transfers`,
     '',
     '| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | errors | 409 | replayed | server CPU ms/req | DB CPU ms/req | peak RSS MB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -75,7 +84,7 @@ export function markdownTable(results: ScenarioResult[], machine: MachineInfo, a
   lines.push(`- machine CPU busy during each run: ${busy}`);
   const cpuNote = (ratio?: number) => (ratio === undefined ? '' : `; by server + DB CPU per request: ${ratio}`);
   if (firstOverBaseline !== undefined) {
-    lines.push(`- first execution / baseline throughput: **${firstOverBaseline}** (target ≥ 0.85)${cpuNote(cpuFirstOverBaseline)}`);
+    lines.push(`- first execution / baseline throughput: **${firstOverBaseline}** (target ≥ 0.85)${cpuNote(cpuFirstOverBaseline)}${roundSpread(results)}`);
   }
   if (replayOverFirst !== undefined) {
     lines.push(`- replay / first execution throughput: **${replayOverFirst}** (target ≥ 2)${cpuNote(cpuReplayOverFirst)}`);
@@ -104,7 +113,7 @@ export function writeResults(args: BenchArgs, machine: MachineInfo, results: Sce
   const run = {
     startedAt: startedAt.toISOString(),
     machine,
-    settings: { duration: args.duration, warmup: args.warmup, connections: args.connections, endpoint: 'POST /v1/transfers' },
+    settings: { duration: args.duration, warmup: args.warmup, rounds: args.rounds, connections: args.connections, endpoint: 'POST /v1/transfers' },
     ratios: ratios(results),
     targets: { firstOverBaseline: 0.85, replayOverFirst: 2 },
     loadAverageAtStart: args.loadAverageAtStart,

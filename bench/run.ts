@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: what exactly-once costs on POST /v1/transfers, measured against the built server.
  *
- * Two server processes, one after the other, each on a freshly created database of the chosen kind:
+ * Two server processes side by side, each on a freshly created database of the chosen kind:
  * - IDEMPOTENCY_ENABLED=false: the baseline;
  * - idempotency on: first execution (fresh keys), replay (a pool of completed keys), contended
  *   (16 connections on 4 hot keys at a time).
+ * Baseline and first execution run in alternating rounds (their ratio is the one that matters and
+ * the easiest to skew); replay and contended follow on the idempotent server. Only one load runs at
+ * a time: the idle server costs nothing.
  * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection errors), never on speed.
  */
@@ -13,9 +16,9 @@ import { BenchArgs, parseArgs, ScenarioName } from './args';
 import { createDatabase, databaseVersion } from './database';
 import { Api, completeReplayPool, prepareAccounts } from './fixtures';
 import { machineInfo, markdownTable, writeResults } from './report';
-import { errorCount, runScenario, ScenarioResult } from './measure';
+import { errorCount, measureRound, Round, runScenario, ScenarioResult, summarize, warmUp } from './measure';
 import { findDatabasePid, ResourceSampler } from './resources';
-import { baselineScenario, contendedScenario, firstExecutionScenario, replayScenario } from './scenarios';
+import { baselineScenario, contendedScenario, firstExecutionScenario, replayScenario, Scenario } from './scenarios';
 import { BenchServer, startServer } from './server';
 
 const started = Date.now();
@@ -26,33 +29,57 @@ async function cleanUp(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((error) => console.error(`clean-up: ${(error as Error).message}`));
 }
 
-/** Runs `work` against a fresh database and a server process started on it; removes both after. */
-async function withServer(
-  args: BenchArgs,
-  label: string,
-  env: Record<string, string>,
-  work: (api: Api, sampler: ResourceSampler) => Promise<void>,
-  cpuProfDir?: string,
-): Promise<void> {
+interface OpenServer {
+  api: Api;
+  sampler: ResourceSampler;
+  accounts: string[];
+}
+
+/** A server process on a fresh database of its own, with accounts opened and funded; both are removed at the end. */
+async function openServer(args: BenchArgs, label: string, env: Record<string, string>): Promise<OpenServer> {
   const db = await createDatabase(args.db, args.mysqlUrl, label);
   cleanups.push(() => db.drop());
   const apiKey = `sk_bench_${randomBytes(16).toString('hex')}`;
   log(`${label} server: starting on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
   const server: BenchServer = await startServer(
     { DATABASE_URL: db.url, BOOTSTRAP_API_KEY: apiKey, LOG_LEVEL: 'warn', ...env },
-    { cpuProfDir },
+    { cpuProfDir: args.cpuProfDir },
   );
-  cleanups.push(() => server.stop());
-  try {
-    const dbPid = args.db === 'mysql' && /@(127\.0\.0\.1|localhost)[:/]/.test(args.mysqlUrl) ? findDatabasePid() : undefined;
-    await work({ url: server.url, apiKey }, new ResourceSampler(server.pid, dbPid));
-  } catch (error) {
-    console.error(`server output (last 2000 characters):\n${server.output().slice(-2000)}`);
-    throw error;
-  } finally {
-    log(`${label} server: stopping${cpuProfDir ? ` (CPU profile into ${cpuProfDir})` : ''}`);
-    await cleanUp();
+  cleanups.push(async () => {
+    log(`${label} server: stopping${args.cpuProfDir ? ` (CPU profile into ${args.cpuProfDir})` : ''}`);
+    await server.stop();
+  });
+  failureOutput.push(() => `${label} server output (last 2000 characters):\n${server.output().slice(-2000)}`);
+  const dbPid = args.db === 'mysql' && /@(127\.0\.0\.1|localhost)[:/]/.test(args.mysqlUrl) ? findDatabasePid() : undefined;
+  const api = { url: server.url, apiKey };
+  log(`${label} server: opening and funding accounts`);
+  return { api, sampler: new ResourceSampler(server.pid, dbPid), accounts: await prepareAccounts(api) };
+}
+const failureOutput: Array<() => string> = [];
+
+/**
+ * Baseline and first execution take turns, round after round, each on its own server, so that a
+ * change in the machine's speed during the run (other tenants, CPU frequency) falls on both alike
+ * instead of on whichever ran second.
+ */
+async function interleaved(
+  args: BenchArgs,
+  pairs: Array<{ server: OpenServer; scenario: Scenario }>,
+): Promise<ScenarioResult[]> {
+  for (const { server, scenario } of pairs) await warmUp(server.api, scenario, args.warmup, log);
+  const seconds = args.duration / args.rounds;
+  const rounds: Round[][] = pairs.map(() => []);
+  for (let round = 1; round <= args.rounds; round++) {
+    log(`round ${round}/${args.rounds}: ${pairs.map((p) => p.scenario.name).join(', ')}, ${seconds} s each`);
+    for (const [i, { server, scenario }] of pairs.entries()) {
+      rounds[i].push(await measureRound(server.api, scenario, seconds, server.sampler, log));
+    }
+    if (pairs.length === 2) {
+      const [a, b] = rounds.map((r) => r[r.length - 1].latencies.length / r[r.length - 1].seconds);
+      log(`round ${round}/${args.rounds}: ${pairs[1].scenario.name} / ${pairs[0].scenario.name} = ${(b / a).toFixed(2)}`);
+    }
   }
+  return pairs.map(({ scenario }, i) => summarize(scenario, rounds[i]));
 }
 
 async function main(): Promise<void> {
@@ -60,7 +87,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = machineInfo(await databaseVersion(args.db, args.mysqlUrl));
   log(`${machine.database}, Node ${machine.node}, ${machine.cpuModel} × ${machine.cores}; ` +
-    `${args.duration} s per scenario (+${args.warmup} s warm-up), ${args.connections} connections${args.smoke ? ', smoke' : ''}`);
+    `${args.duration} s per scenario in ${args.rounds} round(s) (+${args.warmup} s warm-up), ${args.connections} connections${args.smoke ? ', smoke' : ''}`);
   if (args.loadAverageAtStart > 1) log(`note: 1-min load average is ${args.loadAverageAtStart} before the run; other work on this machine makes numbers noisy`);
   const timing = { seconds: args.duration, warmup: args.warmup };
   const wants = (name: ScenarioName) => args.scenarios.includes(name);
@@ -74,26 +101,29 @@ async function main(): Promise<void> {
     for (const sample of result.unexpectedSamples) log(`${result.name}: unexpected answer: ${sample}`);
   };
 
-  if (wants('baseline')) {
-    await withServer(args, 'baseline', { IDEMPOTENCY_ENABLED: 'false' }, async (api, sampler) => {
-      log('baseline server: opening and funding accounts');
-      const accounts = await prepareAccounts(api);
-      record(await runScenario(api, baselineScenario(accounts, args.connections), timing, sampler, log));
-    }, args.cpuProfDir);
-  }
-  if (wants('first') || wants('replay') || wants('contended')) {
-    await withServer(args, 'idempotent', { IDEMPOTENCY_ENABLED: 'true' }, async (api, sampler) => {
-      log('idempotent server: opening and funding accounts');
-      const accounts = await prepareAccounts(api);
-      if (wants('first')) record(await runScenario(api, firstExecutionScenario(accounts, args.connections), timing, sampler, log));
-      if (wants('replay')) {
-        const size = args.smoke ? 100 : 500;
-        log(`replay: completing a pool of ${size} keys`);
-        const pool = await completeReplayPool(api, accounts, size);
-        record(await runScenario(api, replayScenario(pool, args.connections), timing, sampler, log));
-      }
-      if (wants('contended')) record(await runScenario(api, contendedScenario(accounts), timing, sampler, log));
-    }, args.cpuProfDir);
+  try {
+    const baseline = wants('baseline') ? await openServer(args, 'baseline', { IDEMPOTENCY_ENABLED: 'false' }) : undefined;
+    const idempotent = wants('first') || wants('replay') || wants('contended')
+      ? await openServer(args, 'idempotent', { IDEMPOTENCY_ENABLED: 'true' })
+      : undefined;
+    const pairs: Array<{ server: OpenServer; scenario: Scenario }> = [];
+    if (baseline) pairs.push({ server: baseline, scenario: baselineScenario(baseline.accounts, args.connections) });
+    if (idempotent && wants('first')) pairs.push({ server: idempotent, scenario: firstExecutionScenario(idempotent.accounts, args.connections) });
+    if (pairs.length) (await interleaved(args, pairs)).forEach(record);
+    if (idempotent && wants('replay')) {
+      const size = args.smoke ? 100 : 500;
+      log(`replay: completing a pool of ${size} keys`);
+      const pool = await completeReplayPool(idempotent.api, idempotent.accounts, size);
+      record(await runScenario(idempotent.api, replayScenario(pool, args.connections), timing, idempotent.sampler, log));
+    }
+    if (idempotent && wants('contended')) {
+      record(await runScenario(idempotent.api, contendedScenario(idempotent.accounts), timing, idempotent.sampler, log));
+    }
+  } catch (error) {
+    for (const output of failureOutput) console.error(output());
+    throw error;
+  } finally {
+    await cleanUp();
   }
 
   console.log(`\n${markdownTable(results, machine, args)}\n`);

@@ -15,7 +15,7 @@ export interface BenchServer {
 
 /** Starts `dist/src/main.js` as a child process (LOG_LEVEL=warn) and waits until `/health` answers 200. */
 export async function startServer(env: Record<string, string>, options: { cpuProfDir?: string } = {}): Promise<BenchServer> {
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, '-r', EXIT_ON_SIGNAL] : [];
+  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${options.cpuProfDir}`, '-r', EXIT_ON_SIGNAL] : [];
   // The per-client rate limit (default 6,000/min) would answer most of a benchmark with 429: raised,
   // not switched off, so its bookkeeping is still measured.
   const { url, child, output, exited } = await launchServer({
