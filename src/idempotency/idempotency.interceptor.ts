@@ -151,8 +151,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private claim(keyed: KeyedRequest, owner: string) {
     const now = this.clock.now();
+    // Spelled out rather than spread from `keyed`: one fixed shape, built on every first execution.
     return this.store.claim({
-      ...keyed,
+      scope: keyed.scope,
+      key: keyed.key,
+      method: keyed.method,
+      path: keyed.path,
+      fingerprint: keyed.fingerprint,
+      purpose: keyed.purpose,
       owner,
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
