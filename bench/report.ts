@@ -34,7 +34,8 @@ export function ratios(results: ScenarioResult[]) {
     const r = find(name);
     return r ? r.serverCpuMsPerRequest + (Number.isFinite(r.dbCpuMsPerRequest) ? r.dbCpuMsPerRequest : 0) : undefined;
   };
-  const divide = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
+  // Three decimals: a ratio of 0.845 must not be printed as the 0.85 it is measured against.
+  const divide = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 1000) / 1000 : undefined);
   return {
     firstOverBaseline: divide(rps('first'), rps('baseline')),
     replayOverFirst: divide(rps('replay'), rps('first')),
