@@ -68,7 +68,7 @@ function roundSpread(results: ScenarioResult[]): string {
 export function markdownTable(results: ScenarioResult[], machine: MachineInfo, args: BenchArgs): string {
   const lines = [
     `${machine.database}, Node ${machine.node}, ${machine.cpuModel} (${machine.cores} cores), ` +
-      `${args.duration} s per scenario after a ${args.warmup} s warm-up (baseline and first execution in ${args.rounds} alternating rounds), POST /v1/transfers`,
+      `${args.duration} s per scenario after a ${args.warmup} s warm-up (${args.rounds > 1 ? `baseline and first execution in ${args.rounds} alternating rounds` : 'one round each'}), POST /v1/transfers`,
     '',
     '| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | errors | 409 | replayed | server CPU ms/req | DB CPU ms/req | peak RSS MB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
