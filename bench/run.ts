@@ -24,6 +24,8 @@ import { BenchServer, startServer } from './server';
 const started = Date.now();
 const log = (line: string) => console.log(`[bench +${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s] ${line}`);
 const cleanups: Array<() => Promise<void>> = [];
+/** The last output of each server, printed when the run fails. */
+const failureOutput: Array<() => string> = [];
 
 async function cleanUp(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((error) => console.error(`clean-up: ${(error as Error).message}`));
@@ -55,7 +57,6 @@ async function openServer(args: BenchArgs, label: string, env: Record<string, st
   log(`${label} server: opening and funding accounts`);
   return { api, sampler: new ResourceSampler(server.pid, dbPid), accounts: await prepareAccounts(api) };
 }
-const failureOutput: Array<() => string> = [];
 
 /**
  * Baseline and first execution take turns, round after round, each on its own server, so that a
