@@ -1,12 +1,10 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../src/app.module';
 import type { ApiKeyEntity } from '../src/auth/api-key.entity';
 import { ClientKeysCommand, CLIENT_KEYS_USAGE, parseClientKeysArgs, UsageError } from '../src/auth/client-keys.args';
-import { ClientKeysService, IssuedKey, keyState } from '../src/auth/client-keys.service';
+import type { ClientKeysService, IssuedKey } from '../src/auth/client-keys.service';
+import { keyState } from '../src/auth/key-state';
 import { RotationNotPossibleError } from '../src/auth/auth.errors';
 import { DomainError } from '../src/common/domain-error';
-import { loadAppConfig } from '../src/config/app-config';
 
 /**
  * `npm run client:keys -- --client cli_… list | create [--read-only] | rotate [--keep-old 24h] | revoke key_…`.
@@ -21,6 +19,13 @@ async function main(): Promise<void> {
     if (!(error instanceof UsageError)) throw error;
     return usage(error.message);
   }
+  // Loaded only for a valid command, so that a usage error answers at once.
+  const [{ NestFactory }, { AppModule }, { loadAppConfig }, { ClientKeysService }] = await Promise.all([
+    import('@nestjs/core'),
+    import('../src/app.module'),
+    import('../src/config/app-config'),
+    import('../src/auth/client-keys.service'),
+  ]);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(loadAppConfig()), { logger: ['error'] });
   try {
     await run(app.get(ClientKeysService), command);

@@ -9,20 +9,12 @@ import { ApiKeyEntity } from './api-key.entity';
 import { generateSecret, hashSecret, secretPrefix } from './api-key-secret';
 import { ApiKeyNotFoundError, ClientNotFoundError, RotationNotPossibleError } from './auth.errors';
 import { ClientEntity } from './client.entity';
+import { keyState } from './key-state';
 
 /** A key just made, with its secret: the only moment the secret exists outside its owner's hands. */
 export interface IssuedKey {
   key: ApiKeyEntity;
   secret: string;
-}
-
-export type KeyState = 'active' | 'expired' | 'revoked';
-
-/** Whether a key still authenticates at `now`. */
-export function keyState(key: Pick<ApiKeyEntity, 'expiresAt' | 'revokedAt'>, now: Date): KeyState {
-  if (key.revokedAt) return 'revoked';
-  if (key.expiresAt && key.expiresAt <= now) return 'expired';
-  return 'active';
 }
 
 /**
