@@ -85,6 +85,15 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
     });
   });
 
+  it('a revoked BOOTSTRAP_API_KEY stops the start-up with a message naming the variable, instead of coming back', async () => {
+    const secret = `sk_test_bootstrap_${newKey('b').slice(-12)}`;
+    const client = await services().apiKeys.ensureClient('bootstrap', secret);
+    expect(await services().apiKeys.ensureClient('bootstrap', secret)).toEqual(client);
+    await services().keys.revoke(client.id, client.keyId);
+    await expect(services().apiKeys.ensureClient('bootstrap', secret)).rejects.toThrow('BOOTSTRAP_API_KEY is a key that was revoked or has expired');
+    expect((await getAccounts(secret)).status).toBe(401);
+  });
+
   describe('read-only keys', () => {
     it('read everything and change nothing: every GET answers, every POST is 403 permission_denied', async () => {
       const { t } = suite;

@@ -4,6 +4,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock } from '../idempotency';
 import { newId } from '../common/ids';
+import { ConfigurationError } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ApiKeyCache, KeyRecord } from './api-key.cache';
 import { ApiKeyEntity } from './api-key.entity';
@@ -63,9 +64,17 @@ export class ApiKeysService {
     });
   }
 
-  /** Makes sure a client with this key exists (for `BOOTSTRAP_API_KEY`); idempotent across restarts. */
+  /**
+   * Makes sure a client with this key exists (for `BOOTSTRAP_API_KEY`); idempotent across restarts.
+   * A key that was revoked or has expired is refused, never brought back to life.
+   */
   async ensureClient(name: string, secret: string): Promise<AuthenticatedClient> {
-    return (await this.authenticate(secret)) ?? (await this.createClient(name, secret)).client;
+    const client = await this.authenticate(secret);
+    if (client) return client;
+    if (await this.txHost.tx.getRepository(ApiKeyEntity).existsBy({ keyHash: hashSecret(secret) })) {
+      throw new ConfigurationError('BOOTSTRAP_API_KEY', 'is a key that was revoked or has expired; set a new one');
+    }
+    return (await this.createClient(name, secret)).client;
   }
 
   async countClients(): Promise<number> {
