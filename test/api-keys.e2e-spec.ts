@@ -60,6 +60,29 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
     });
   });
 
+  describe('rotation refused', () => {
+    it('names the key when the client has several usable ones, and refuses a revoked or expired key', async () => {
+      const { clientId } = await newClient();
+      const second = await services().keys.create(clientId, { readOnly: true });
+      await expect(services().keys.rotate(clientId)).rejects.toMatchObject({ code: 'rotation_not_possible', ambiguous: true });
+      await services().keys.revoke(clientId, second.key.id);
+      expect(await services().keys.revoke(clientId, second.key.id)).toMatchObject({ alreadyRevoked: true });
+      await expect(services().keys.rotate(clientId, { keyId: second.key.id })).rejects.toThrow(`Key ${second.key.id} is revoked`);
+      const expired = await services().keys.create(clientId, { expiresAt: new Date(Date.now() - 1) });
+      await expect(services().keys.rotate(clientId, { keyId: expired.key.id })).rejects.toThrow(`Key ${expired.key.id} is expired`);
+      const { issued } = await services().keys.rotate(clientId); // the one usable key left
+      expect((await services().keys.list(clientId)).map((key) => key.id)).toContain(issued.key.id);
+    });
+
+    it("refuses another client's key as if it did not exist", async () => {
+      const mine = await newClient();
+      const theirs = await newClient();
+      const [theirKey] = await services().keys.list(theirs.clientId);
+      await expect(services().keys.revoke(mine.clientId, theirKey.id)).rejects.toMatchObject({ code: 'api_key_not_found' });
+      expect((await getAccounts(theirs.apiKey)).status).toBe(200);
+    });
+  });
+
   describe('refusals', () => {
     it('a revoked, an expired and an unknown key get the very same 401 invalid_api_key', async () => {
       const { clientId, apiKey: revoked } = await newClient();
