@@ -98,6 +98,29 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
       expect(answers.map(shape)).toEqual([shape(answers[0]), shape(answers[0]), shape(answers[0])]);
     });
 
+    it('looks up a revoked, an expired, an unknown and a valid key with the very same single statement', async () => {
+      const { clientId, apiKey: valid } = await newClient();
+      const revoked = (await services().keys.create(clientId)).secret;
+      await services().keys.revoke(clientId, (await services().keys.list(clientId))[1].id);
+      const expired = (await services().keys.create(clientId, { expiresAt: new Date(Date.now() - 1_000) })).secret;
+      const unknown = `sk_test_${newKey('u').slice(-32)}`;
+      const runner = suite.t.app.get(DataSource).createQueryRunner();
+      const query = jest.spyOn(Object.getPrototypeOf(runner) as { query: (sql: string) => Promise<unknown> }, 'query');
+      await runner.release();
+      try {
+        const statements: string[][] = [];
+        for (const secret of [revoked, expired, unknown, valid]) {
+          query.mockClear();
+          await services().apiKeys.authenticate(secret); // first sight of each: a cache miss
+          statements.push(query.mock.calls.map(([sql]) => sql));
+        }
+        expect(statements[0]).toHaveLength(1);
+        expect(statements).toEqual([statements[0], statements[0], statements[0], statements[0]]);
+      } finally {
+        query.mockRestore();
+      }
+    });
+
     it('revoking one key leaves the client\'s other keys working', async () => {
       const { clientId, apiKey: first } = await newClient();
       const second = (await services().keys.create(clientId)).secret;

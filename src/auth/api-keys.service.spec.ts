@@ -30,8 +30,15 @@ function setUp(cacheTtlMs = 0, clock = { now: () => NOW }) {
     row(secrets.revoked, { revokedAt: new Date('2026-11-30T11:00:00Z') }),
     row(secrets.expired, { expiresAt: NOW }),
   ];
-  const findOne = jest.fn(async ({ where }: { where: { keyHash: string } }) => rows.find((candidate) => candidate.keyHash === where.keyHash) ?? null);
-  const txHost = { tx: { getRepository: () => ({ findOne }) } };
+  // One lookup statement: the query builder's getOne, for the hash given to where().
+  let hash = '';
+  const findOne = jest.fn(async () => rows.find((candidate) => candidate.keyHash === hash) ?? null);
+  const builder = {
+    innerJoinAndSelect: () => builder,
+    where: (_sql: string, parameters: { hash: string }) => ((hash = parameters.hash), builder),
+    getOne: findOne,
+  };
+  const txHost = { tx: { getRepository: () => ({ createQueryBuilder: () => builder }) } };
   const usage = { used: jest.fn() };
   const service = new ApiKeysService(
     txHost as never,
