@@ -14,6 +14,7 @@ import { answerClientError, frameworkErrorProblem } from './common/client-errors
 import { checkJsonText } from './common/json-body';
 import { createValidationPipe, FORM_ENCODED } from './common/validation';
 import { requestId } from './observability/request-logging';
+import { documentPermissionDenied } from './auth/permission-denied.openapi';
 
 /** Largest request body accepted; larger ones get 413. Payment requests are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -117,9 +118,9 @@ function setUpOpenApi(app: INestApplication): void {
         'Errors are `application/problem+json` with a stable `code`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`. A read-only key may only send GET requests; anything else answers 403 `permission_denied`.' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => documentPermissionDenied(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
 }
 
 /**

@@ -93,6 +93,7 @@ describe('request logs', () => {
       msg: 'request completed',
     });
     expect(lines[0].client_id).toMatch(/^cli_/);
+    expect(lines[0].api_key_id).toMatch(/^key_/);
     expect(typeof lines[0].responseTime).toBe('number');
     expect(lines[0].idempotency_key_hash).toMatch(/^[0-9a-f]{12}$/);
     expect(server.output()).not.toContain(key);

@@ -9,6 +9,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   validation_error: 400,
   authentication_required: 401,
   invalid_api_key: 401,
+  permission_denied: 403,
   insufficient_funds: 402,
   account_not_found: 404,
   transfer_not_found: 404,

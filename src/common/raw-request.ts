@@ -4,7 +4,7 @@
  * outcome) are kept here, so they read the same on both adapters.
  */
 export interface RequestFacts {
-  client?: { id: string; name: string };
+  client?: { id: string; name: string; keyId?: string };
   routeLabel?: string;
   idempotencyOutcome?: string;
 }

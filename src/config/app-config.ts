@@ -10,12 +10,18 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   bootstrapClientName: string;
   idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
+  apiKeyCacheTtlMs: number;
   /** Requests per minute per client (per process). */
   rateLimitPerMinute: number;
   logLevel: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/payments.sqlite';
+
+/** How long an API-key lookup is cached by default, and at most: a revoked key stops working in every process within this. */
+export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;
+export const MAX_API_KEY_CACHE_TTL_MS = 10_000;
 
 /** A setting that cannot be used; the message names the variable and is printed as the one line at exit. */
 export class ConfigurationError extends Error {
@@ -84,6 +90,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitMs: Math.max(waitMs, 1),
       schema,
     },
+    apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };

@@ -1,4 +1,5 @@
 import { InitialSchema1764288000000 } from './migrations/1764288000000-initial-schema';
+import { ApiKeys1765100000000 } from './migrations/1765100000000-api-keys';
 
 /** Every migration, in order; listed by class so they load the same from `src/` and `dist/`. */
-export const MIGRATIONS = [InitialSchema1764288000000];
+export const MIGRATIONS = [InitialSchema1764288000000, ApiKeys1765100000000];

@@ -24,7 +24,7 @@ function keyHash(req: IncomingMessage): string | undefined {
 }
 
 /**
- * One JSON line per request: request id, client id, route, status, duration, idempotency outcome.
+ * One JSON line per request: request id, client id, API key id, route, status, duration, idempotency outcome.
  * Headers are not logged at all, so API keys and idempotency keys never reach the logs.
  */
 export function requestLoggingParams(level: string): Params {
@@ -37,6 +37,7 @@ export function requestLoggingParams(level: string): Params {
       customErrorMessage: () => 'request failed',
       customProps: (req: IncomingMessage & RequestFacts) => ({
         client_id: req.client?.id,
+        api_key_id: req.client?.keyId, // which of the client's keys (its id, never the secret)
         route: req.routeLabel,
         idempotency_outcome: req.idempotencyOutcome,
         idempotency_key_hash: keyHash(req),
