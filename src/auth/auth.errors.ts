@@ -3,6 +3,8 @@ import { DomainError } from '../common/domain-error';
 /** No `Authorization: Bearer …` header on a `/v1` route. */
 export class AuthenticationRequiredError extends DomainError {
   readonly code = 'authentication_required';
+  readonly status = 401;
+  readonly stored = false;
   constructor() {
     super('Send your API key as "Authorization: Bearer <key>".');
   }
@@ -11,6 +13,8 @@ export class AuthenticationRequiredError extends DomainError {
 /** A bearer token that is no client's key. */
 export class InvalidApiKeyError extends DomainError {
   readonly code = 'invalid_api_key';
+  readonly status = 401;
+  readonly stored = false;
   constructor() {
     super('The API key is not valid.');
   }

@@ -6,9 +6,13 @@ export type IdempotencyOutcome =
   | 'reused'
   | 'invalid'
   | 'released'
+  | 'lease_lost'
   | 'store_unavailable';
 
-/** The parts of an Express or Fastify request the layer reads, and the outcome it leaves. */
+/**
+ * The parts of an Express or Fastify request the layer reads, and the outcome it leaves for logs
+ * and metrics (`idempotencyOutcome`, also on the Node request under Fastify).
+ */
 export interface IdempotencyRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;

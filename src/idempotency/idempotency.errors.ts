@@ -70,3 +70,17 @@ export class IdempotencyKeyNotFoundError extends IdempotencyError {
     super('No such idempotency key.');
   }
 }
+
+/**
+ * The request held its key longer than `leaseMs`, so its result was not recorded and its unit of
+ * work rolled back: nothing of it exists. Another request may have taken the key over meanwhile.
+ * Retrying with the same key is safe (it replays, waits or runs anew).
+ */
+export class LeaseLostError extends IdempotencyError {
+  readonly code = 'idempotency_lease_lost';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('The request took longer than its idempotency lease, so nothing of it was kept. Retry with the same key.');
+  }
+}

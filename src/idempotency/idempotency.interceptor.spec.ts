@@ -2,7 +2,7 @@ import { Body, Controller, HttpException, INestApplication, Post } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Clock } from './clock';
+import { IdempotencyClock } from './idempotency-clock';
 import { Idempotent } from './idempotent.decorator';
 import { IdempotencyStore } from './idempotency-store';
 import { IdempotencyModule } from './idempotency.module';
@@ -48,7 +48,7 @@ class ThingsController {
   }
 }
 
-class FakeClock extends Clock {
+class FakeClock extends IdempotencyClock {
   current = new Date('2026-01-01T00:00:00.000Z');
   now(): Date {
     return new Date(this.current);
@@ -79,13 +79,18 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
           purgeEnabled: false,
           renderError: (error) =>
             error instanceof HttpException
-                ? { status: error.getStatus(), headers: { 'content-type': 'application/problem+json' }, body: error.getResponse() }
+                ? {
+                    status: error.getStatus(),
+                    headers: { 'content-type': 'application/problem+json' },
+                    body: error.getResponse(),
+                    stored: error.getStatus() === 402,
+                  }
                 : undefined,
         }),
       ],
       controllers: [ThingsController],
     })
-      .overrideProvider(Clock)
+      .overrideProvider(IdempotencyClock)
       .useValue(clock)
       .compile();
     app = moduleRef.createNestApplication({ logger: false });

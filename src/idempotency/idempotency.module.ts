@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { Clock } from './clock';
+import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyKeysController } from './idempotency-keys.controller';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import {
@@ -17,9 +17,9 @@ import { TypeOrmIdempotencyStore } from './typeorm-idempotency.store';
 
 /**
  * Exactly-once POST/PATCH for NestJS. Import it once with `forRoot()`/`forRootAsync()`, mark routes
- * with `@Idempotent()`. The default store needs TypeORM and `@nestjs-cls/transactional`'s
- * `ClsPluginTransactional` with the TypeORM adapter, so that the route's repositories join the
- * transaction the key is claimed in.
+ * with `@Idempotent()`. The default store needs TypeORM, `@nestjs-cls/transactional`'s
+ * `ClsPluginTransactional` with the TypeORM adapter (so that the route's repositories join the
+ * transaction the key is claimed in) and a `classifyError` option for the database driver.
  */
 @Module({})
 export class IdempotencyModule extends ConfigurableIdempotencyModule {
@@ -47,12 +47,12 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
           inject: [IDEMPOTENCY_MODULE_OPTIONS],
         },
         { provide: IdempotencyStore, useClass: extras.store ?? TypeOrmIdempotencyStore },
-        Clock,
+        IdempotencyClock,
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         IdempotencyPurgeService,
       ],
-      exports: [IdempotencyStore, IdempotencyPurgeService, Clock, RESOLVED_IDEMPOTENCY_OPTIONS],
+      exports: [IdempotencyStore, IdempotencyPurgeService, IdempotencyClock, RESOLVED_IDEMPOTENCY_OPTIONS],
     };
   }
 }
