@@ -55,6 +55,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   private readonly table: string;
   private readonly sqlite: boolean;
   private readonly classify: DatabaseErrorClassifier;
+  private mariadb?: Promise<boolean>;
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -228,7 +229,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   private async runWaiting(waitMs: number, sql: string, parameters: unknown[]): Promise<{ affected: number | undefined }> {
     if (this.sqlite) return this.run(sql, parameters);
     const seconds = Math.floor(Math.max(0, waitMs) / 1000);
-    if (this.mariadb) return this.run(`SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${sql}`, parameters);
+    if (await this.isMariaDb()) return this.run(`SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${sql}`, parameters);
     // MySQL has no per-statement form for this variable: set it around the statement, on its connection.
     const runner = this.txHost.tx.queryRunner;
     if (!runner) return this.run(sql, parameters); // outside a unit of work there is nothing to wait for
@@ -240,8 +241,16 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  private get mariadb(): boolean {
-    return /mariadb/i.test((this.dataSource.driver as { version?: string }).version ?? '');
+  /** Asked once: MariaDB has `SET STATEMENT`, MySQL has not (TypeORM keeps only the version number). */
+  private isMariaDb(): Promise<boolean> {
+    this.mariadb ??= this.dataSource
+      .query('SELECT VERSION() AS version')
+      .then((rows: Array<{ version: string }>) => /mariadb/i.test(rows[0]?.version ?? ''))
+      .catch((error) => {
+        this.mariadb = undefined; // ask again next time
+        throw error;
+      });
+    return this.mariadb;
   }
 
   /** Runs a write in the current transaction, or on a connection of its own, and reports rows changed. */
