@@ -18,7 +18,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-const PLAIN_NAME = /^[A-Za-z0-9_.\[\]-]{1,64}$/;
+const PLAIN_NAME = /^[A-Za-z0-9_.[\]-]{1,64}$/;
 
 /**
  * A field name from the request as it may be repeated back in an error, or `undefined` when it is

@@ -12,6 +12,7 @@ let swagger: typeof import('@nestjs/swagger') | null | undefined;
 function loadSwagger(): typeof import('@nestjs/swagger') | null {
   if (swagger === undefined) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only if installed
       swagger = require('@nestjs/swagger');
     } catch {
       swagger = null;
@@ -37,7 +38,10 @@ export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Ide
         (options.purpose ? ` Keys minted for another purpose than \`${options.purpose}\` are refused.` : ''),
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
     }),
-    api.ApiResponse({ status: 409, ...problem('`idempotency_key_in_use`: the first request with this key is still running; retry after `Retry-After`.') }),
+    api.ApiResponse({
+      status: 409,
+      ...problem('`idempotency_key_in_use`: the first request with this key is still running; retry after `Retry-After`.'),
+    }),
     api.ApiResponse({
       status: 422,
       ...problem('`idempotency_key_reused`: the key was used for a different request; or a business rule declined the request.'),
@@ -51,7 +55,10 @@ export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Ide
 }
 
 /** Applies a `@nestjs/swagger` decorator by name when the package is present, else nothing. */
-export function optionalOpenApi(name: 'ApiTags' | 'ApiBearerAuth' | 'ApiPropertyOptional' | 'ApiOperation', ...args: unknown[]): Decorator & PropertyDecorator {
+export function optionalOpenApi(
+  name: 'ApiTags' | 'ApiBearerAuth' | 'ApiPropertyOptional' | 'ApiOperation',
+  ...args: unknown[]
+): Decorator & PropertyDecorator {
   const api = loadSwagger() as Record<string, (...a: unknown[]) => Decorator & PropertyDecorator> | null;
   return api ? api[name](...args) : () => undefined;
 }
