@@ -26,7 +26,12 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_IOERR',
   'SQLITE_CANTOPEN',
 ]);
-const UNAVAILABLE_MESSAGES = [/connection is in closed state/i, /Pool is closed/i, /Can't add new command when connection is in closed state/i, /Connection lost/i];
+const UNAVAILABLE_MESSAGES = [
+  /connection is in closed state/i,
+  /Pool is closed/i,
+  /Can't add new command when connection is in closed state/i,
+  /Connection lost/i,
+];
 
 interface DriverErrorShape {
   errno?: number;

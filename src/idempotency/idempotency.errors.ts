@@ -30,7 +30,10 @@ export class IdempotencyKeyMissingError extends IdempotencyError {
 export class IdempotencyKeyInvalidError extends IdempotencyError {
   readonly code = 'idempotency_key_invalid';
   readonly status = 400;
-  constructor(reason: string, readonly param: string) {
+  constructor(
+    reason: string,
+    readonly param: string,
+  ) {
     super(reason);
   }
 }
@@ -57,7 +60,10 @@ export class IdempotencyKeyInUseError extends IdempotencyError {
 export class IdempotencyStoreUnavailableError extends IdempotencyError {
   readonly code = 'idempotency_store_unavailable';
   readonly status = 503;
-  constructor(readonly retryAfterSeconds: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
     super('The idempotency store is unavailable; the request was not processed. Retry with the same key.', options);
   }
 }

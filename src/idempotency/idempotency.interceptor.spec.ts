@@ -79,13 +79,13 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
           purgeEnabled: false,
           renderError: (error) =>
             error instanceof HttpException
-                ? {
-                    status: error.getStatus(),
-                    headers: { 'content-type': 'application/problem+json' },
-                    body: error.getResponse(),
-                    stored: error.getStatus() === 402,
-                  }
-                : undefined,
+              ? {
+                  status: error.getStatus(),
+                  headers: { 'content-type': 'application/problem+json' },
+                  body: error.getResponse(),
+                  stored: error.getStatus() === 402,
+                }
+              : undefined,
         }),
       ],
       controllers: [ThingsController],

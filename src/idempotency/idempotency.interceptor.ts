@@ -72,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async execute(keyed: KeyedRequest, response: unknown, next: CallHandler, outcome: Outcome) {
     const deadline = Date.now() + this.options.waitMs;
     const started = Date.now();
-    for (let retry = 1; ; ) {
+    for (let retry = 1; ;) {
       let result: UnitResult;
       try {
         result = await this.store.inTransaction(() => this.claimAndRun(keyed, response, next, deadline));
@@ -109,7 +109,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: Outcome) {
     const deadline = Date.now() + this.options.waitMs;
     const started = Date.now();
-    for (let retry = 1; ; ) {
+    for (let retry = 1; ;) {
       let claim: ClaimResult;
       try {
         claim = await this.store.inTransaction(async () => {

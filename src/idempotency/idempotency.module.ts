@@ -33,7 +33,7 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
 
   private static complete(
     definition: DynamicModule,
-    extras: { store?: typeof IDEMPOTENCY_OPTIONS_TYPE['store']; controller?: boolean },
+    extras: { store?: (typeof IDEMPOTENCY_OPTIONS_TYPE)['store']; controller?: boolean },
   ): DynamicModule {
     return {
       ...definition,

@@ -1,14 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import {
-  ClaimRequest,
-  ClaimResult,
-  IdempotencyRecord,
-  IdempotencyStore,
-  isClaimable,
-  StoreFault,
-  StoredResponse,
-} from './idempotency-store';
+import { ClaimRequest, ClaimResult, IdempotencyRecord, IdempotencyStore, isClaimable, StoreFault, StoredResponse } from './idempotency-store';
 import { LeaseLostError } from './idempotency.errors';
 
 type Undo = () => void;

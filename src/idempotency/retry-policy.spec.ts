@@ -22,13 +22,23 @@ describe('RetryPolicy', () => {
     expect(calls).toBe(3);
 
     calls = 0;
-    await expect(policy(0).run(() => (calls++, Promise.reject(new Error('deadlock'))), () => true)).rejects.toThrow('deadlock');
+    await expect(
+      policy(0).run(
+        () => (calls++, Promise.reject(new Error('deadlock'))),
+        () => true,
+      ),
+    ).rejects.toThrow('deadlock');
     expect(calls).toBe(4);
   });
 
   it('never re-runs what the caller does not call retryable', async () => {
     let calls = 0;
-    await expect(policy(0).run(() => (calls++, Promise.reject(new Error('bad input'))), () => false)).rejects.toThrow('bad input');
+    await expect(
+      policy(0).run(
+        () => (calls++, Promise.reject(new Error('bad input'))),
+        () => false,
+      ),
+    ).rejects.toThrow('bad input');
     expect(calls).toBe(1);
   });
 

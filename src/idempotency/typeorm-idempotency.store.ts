@@ -74,10 +74,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows: KeyRow[] = await this.txHost.tx.query(
-      `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`,
-      [scope, key],
-    );
+    const rows: KeyRow[] = await this.txHost.tx.query(`SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [scope, key]);
     return rows.length ? this.toRecord(rows[0]) : null;
   }
 
@@ -206,10 +203,10 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     );
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
-    const { affected } = await this.run(
-      `DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(',')}) AND expires_at <= ?`,
-      [...ids, this.toDb(now)],
-    );
+    const { affected } = await this.run(`DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(',')}) AND expires_at <= ?`, [
+      ...ids,
+      this.toDb(now),
+    ]);
     return affected ?? 0;
   }
 
