@@ -15,6 +15,7 @@ import { InMemoryIdempotencyStore } from './in-memory-idempotency.store';
  */
 let executions = 0;
 let gate: Promise<void> = Promise.resolve();
+let clockOverrun: () => void = () => undefined;
 
 @Controller('things')
 class ThingsController {
@@ -38,6 +39,14 @@ class ThingsController {
   broken() {
     executions++;
     throw new HttpException('temporarily broken', 503);
+  }
+
+  @Post('outlived')
+  @Idempotent({ required: true })
+  outlived() {
+    executions++;
+    clockOverrun();
+    return { ok: true };
   }
 
   @Post('optional')
@@ -67,6 +76,7 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
     executions = 0;
     gate = Promise.resolve();
     clock = new FakeClock();
+    clockOverrun = () => (clock.current = new Date(clock.current.getTime() + 10_001));
     const moduleRef = await Test.createTestingModule({
       imports: [
         IdempotencyModule.forRoot({
@@ -212,5 +222,19 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
     expect(await store.purgeExpired(clock.now(), 1000)).toBe(1);
     expect(await store.find('client_a', 'p1')).toBeNull();
     expect(await store.find('client_a', 'p2')).not.toBeNull();
+  });
+
+  it('a handler that outlives its lease is refused with idempotency_lease_lost; nothing is kept and the retry runs', async () => {
+    const lost = await post('/things/outlived', 'lease');
+    expect({ status: lost.status, code: lost.body.code, retryAfter: lost.headers['retry-after'] }).toEqual({
+      status: 503,
+      code: 'idempotency_lease_lost',
+      retryAfter: '1',
+    });
+    const store = app.get<InMemoryIdempotencyStore>(IdempotencyStore);
+    expect(await store.find('client_a', 'lease')).toBeNull();
+    clockOverrun = () => undefined;
+    expect((await post('/things/outlived', 'lease')).status).toBe(201);
+    expect(executions).toBe(2);
   });
 });

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyKeysController } from './idempotency-keys.controller';
+import { IdempotencyOpenApiService } from './idempotency-openapi.service';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import {
   ConfigurableIdempotencyModule,
@@ -38,6 +39,7 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
     return {
       ...definition,
       global: true,
+      imports: [...(definition.imports ?? []), DiscoveryModule],
       controllers: extras.controller === false ? [] : [IdempotencyKeysController],
       providers: [
         ...(definition.providers ?? []),
@@ -51,6 +53,7 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         IdempotencyPurgeService,
+        IdempotencyOpenApiService,
       ],
       exports: [IdempotencyStore, IdempotencyPurgeService, IdempotencyClock, RESOLVED_IDEMPOTENCY_OPTIONS],
     };

@@ -21,6 +21,12 @@ function loadSwagger(): typeof import('@nestjs/swagger') | null {
   return swagger ?? null;
 }
 
+/**
+ * Marks the key header among a route's OpenAPI parameters, so that the module can give it the
+ * configured `headerName` once it knows it (decorators run before the module is configured).
+ */
+const KEY_HEADER_MARK = 'x-idempotency-key';
+
 export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Idempotency-Key'): Decorator[] {
   const api = loadSwagger();
   if (!api) return [];
@@ -37,6 +43,7 @@ export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Ide
         'the first request runs once; repeats get its stored response with `Idempotent-Replayed: true`.' +
         (options.purpose ? ` Keys minted for another purpose than \`${options.purpose}\` are refused.` : ''),
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+      extensions: { [KEY_HEADER_MARK]: true },
     }),
     api.ApiResponse({
       status: 409,
@@ -61,4 +68,27 @@ export function optionalOpenApi(
 ): Decorator & PropertyDecorator {
   const api = loadSwagger() as Record<string, (...a: unknown[]) => Decorator & PropertyDecorator> | null;
   return api ? api[name](...args) : () => undefined;
+}
+
+interface HeaderParameter {
+  in?: string;
+  name?: string;
+  [KEY_HEADER_MARK]?: boolean;
+}
+
+/**
+ * Gives the key header of an `@Idempotent()` handler (or controller) the configured name in the
+ * OpenAPI metadata of `@nestjs/swagger`: method parameters and class-level headers alike.
+ */
+export function nameKeyHeader(controller: object, handler: object, headerName: string): void {
+  const api = loadSwagger() as { DECORATORS?: Record<string, string> } | null;
+  const { DECORATORS } = api ?? {};
+  if (!DECORATORS) return;
+  for (const [key, target] of [
+    [DECORATORS.API_PARAMETERS, handler],
+    [DECORATORS.API_HEADERS, controller],
+  ] as const) {
+    const parameters: HeaderParameter[] | undefined = Reflect.getMetadata(key, target);
+    for (const parameter of parameters ?? []) if (parameter[KEY_HEADER_MARK]) parameter.name = headerName;
+  }
 }
