@@ -57,7 +57,10 @@ export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Ide
       status: 400,
       ...problem('`idempotency_key_missing`, `idempotency_key_invalid`, or `validation_error` naming the field in `param`.'),
     }),
-    api.ApiResponse({ status: 503, ...problem('`idempotency_store_unavailable`: nothing ran; retry with the same key.') }) as Decorator,
+    api.ApiResponse({
+      status: 503,
+      ...problem('`idempotency_store_unavailable` or `idempotency_lease_lost`: nothing was kept; retry with the same key.'),
+    }) as Decorator,
   ] as Decorator[];
 }
 
