@@ -8,7 +8,10 @@ import type { AuthenticatedRequest } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/problem.filter';
 import { renderProblem } from './common/problem';
+import { CommonModule } from './common/common.module';
+import { classifyDatabaseError } from './database/database-errors';
 import { DatabaseModule } from './database/database.module';
+import { transientRetryPolicy } from './database/transient-retry';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { requestLoggingParams } from './observability/request-logging';
@@ -21,22 +24,28 @@ import { PaymentsModule } from './payments/payments.module';
 export class AppModule {
   /** The application for one configuration; tests build it with their own. */
   static forRoot(config: AppConfig): DynamicModule {
+    // One policy for every re-run of a unit of work that lost a race, the app's and the idempotency layer's.
+    const retryPolicy = transientRetryPolicy(config.dbTransientRetries);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
-        LoggerModule.forRoot(requestLoggingParams(config.logLevel)),
+        LoggerModule.forRoot(requestLoggingParams(config.logLevel, config.idempotency.headerName)),
+        CommonModule,
         ObservabilityModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
           storage: new FixedWindowThrottlerStorage(),
         }),
         ScheduleModule.forRoot(),
-        DatabaseModule,
+        DatabaseModule.forRoot(config, retryPolicy),
         AuthModule,
         IdempotencyModule.forRoot({
           scope: (request: AuthenticatedRequest) => request.client?.id,
           renderError: renderProblem,
+          classifyError: classifyDatabaseError,
+          retryPolicy,
+          headerName: config.idempotency.headerName,
           enabled: config.idempotency.enabled,
           ttlSeconds: config.idempotency.ttlSeconds,
           leaseMs: config.idempotency.leaseMs,

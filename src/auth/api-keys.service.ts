@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Clock } from '../idempotency';
+import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { ConfigurationError } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { AppConfig } from '../config/app-config';
 import { parseIdempotencyKey } from '../idempotency';
 import { renderProblem } from './problem';
 
@@ -7,8 +9,14 @@ import { renderProblem } from './problem';
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
+  private readonly keyHeader: string;
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    config: ConfigService,
+  ) {
+    this.keyHeader = config.getOrThrow<AppConfig>('app').idempotency.headerName;
+  }
 
   catch(error: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
@@ -28,10 +36,10 @@ export class ProblemFilter implements ExceptionFilter {
    */
   private echoIdempotencyKey(request: { headers?: Record<string, string | string[] | undefined> }, response: unknown): void {
     const { httpAdapter } = this.adapterHost;
-    const sent = request?.headers?.['idempotency-key'];
-    if (typeof sent !== 'string' || httpAdapter.getHeader(response, 'idempotency-key')) return;
+    const sent = request?.headers?.[this.keyHeader.toLowerCase()];
+    if (typeof sent !== 'string' || httpAdapter.getHeader(response, this.keyHeader)) return;
     try {
-      httpAdapter.setHeader(response, 'Idempotency-Key', parseIdempotencyKey(sent, 'Idempotency-Key'));
+      httpAdapter.setHeader(response, this.keyHeader, parseIdempotencyKey(sent, this.keyHeader));
     } catch {
       // An invalid key is not echoed: the 400 says what is wrong with it.
     }

@@ -1,3 +1,5 @@
+import type { IdempotencyOutcome } from '../idempotency';
+
 /**
  * The Node request under a framework request: Fastify wraps it (`request.raw`), Express extends it.
  * Per-request facts that middleware reads at the end of the response (client, route, idempotency
@@ -6,7 +8,8 @@
 export interface RequestFacts {
   client?: { id: string; name: string; keyId?: string };
   routeLabel?: string;
-  idempotencyOutcome?: string;
+  /** Left by the idempotency layer (see its `IdempotencyRequest`). */
+  idempotencyOutcome?: IdempotencyOutcome;
 }
 
 export function rawRequest<T extends object>(request: T & { raw?: object }): RequestFacts {

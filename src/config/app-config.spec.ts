@@ -9,6 +9,8 @@ describe('loadAppConfig', () => {
       embeddedDefault: true,
       migrationsRun: true,
       idempotency: { enabled: true, ttlSeconds: 86_400, leaseMs: 60_000, waitMs: 5_000 },
+      dbLockWaitSeconds: undefined,
+      dbTransientRetries: 3,
     });
   });
 
@@ -20,6 +22,8 @@ describe('loadAppConfig', () => {
     [{ IDEMPOTENCY_WAIT_MS: '70000' }, 'IDEMPOTENCY_WAIT_MS'],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN'],
     [{ IDEMPOTENCY_SCHEMA: 'bad-name;' }, 'IDEMPOTENCY_SCHEMA'],
+    [{ DB_LOCK_WAIT_SECONDS: '0' }, 'DB_LOCK_WAIT_SECONDS'],
+    [{ DB_TRANSIENT_RETRIES: '-1' }, 'DB_TRANSIENT_RETRIES'],
     [{ BOOTSTRAP_API_KEY: 'short' }, 'BOOTSTRAP_API_KEY'],
     [{ HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER'],
   ])('refuses %p, naming %s', (env, variable) => {

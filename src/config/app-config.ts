@@ -1,3 +1,5 @@
+import { idempotencyOptionProblems } from '../idempotency';
+
 /** The application's settings, read once from the environment and checked before anything starts. */
 export interface AppConfig {
   port: number;
@@ -6,10 +8,14 @@ export interface AppConfig {
   /** The database URL was not given: the embedded SQLite default is in use. */
   embeddedDefault: boolean;
   dbPoolSize: number;
+  /** `innodb_lock_wait_timeout` of the application's own statements; the server's (50 s by default) when unset. */
+  dbLockWaitSeconds?: number;
+  /** Re-runs of a unit of work that lost a race (deadlock, lock wait timeout): the one retry setting. */
+  dbTransientRetries: number;
   migrationsRun: boolean;
   bootstrapApiKey?: string;
   bootstrapClientName: string;
-  idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
   /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
   apiKeyCacheTtlMs: number;
   /** Requests per minute per client (per process). */
@@ -68,26 +74,33 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     throw new ConfigurationError('BOOTSTRAP_API_KEY', 'must be 16 to 200 printable ASCII characters');
   }
   const schema = env.IDEMPOTENCY_SCHEMA?.trim() || undefined;
-  if (schema !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(schema)) {
-    throw new ConfigurationError('IDEMPOTENCY_SCHEMA', 'must be 1 to 64 letters, digits or underscores');
-  }
   const leaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', 60_000, 1_000);
-  const waitMs = integer(env, 'IDEMPOTENCY_WAIT_MS', 5_000, 0);
-  if (waitMs >= leaseMs) throw new ConfigurationError('IDEMPOTENCY_WAIT_MS', `must be shorter than IDEMPOTENCY_LEASE_MS (${leaseMs})`);
+  const waitMs = Math.max(integer(env, 'IDEMPOTENCY_WAIT_MS', 5_000, 0), 1);
+  // The module's own rules, reported under the variable that broke them.
+  const variables = { waitMs: 'IDEMPOTENCY_WAIT_MS', leaseMs: 'IDEMPOTENCY_LEASE_MS', schema: 'IDEMPOTENCY_SCHEMA' } as const;
+  const [broken] = idempotencyOptionProblems({ waitMs, leaseMs, schema });
+  if (broken) {
+    const variable = variables[broken.option as keyof typeof variables];
+    throw new ConfigurationError(variable, broken.problem.replace('leaseMs', 'IDEMPOTENCY_LEASE_MS'));
+  }
+  const lockWait = env.DB_LOCK_WAIT_SECONDS?.trim();
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
     databaseUrl,
     embeddedDefault: !env.DATABASE_URL?.trim(),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1_000),
+    dbLockWaitSeconds: lockWait ? integer(env, 'DB_LOCK_WAIT_SECONDS', 50, 1, 86_400) : undefined,
+    dbTransientRetries: integer(env, 'DB_TRANSIENT_RETRIES', 3, 0, 20),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     bootstrapApiKey,
     bootstrapClientName: env.BOOTSTRAP_CLIENT_NAME?.trim() || 'bootstrap',
     idempotency: {
       enabled: boolean(env, 'IDEMPOTENCY_ENABLED', true),
+      headerName: 'Idempotency-Key',
       ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),
       leaseMs,
-      waitMs: Math.max(waitMs, 1),
+      waitMs,
       schema,
     },
     apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),

@@ -10,10 +10,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function parseIdempotencyKey(raw: string, param: string): string {
   const unquoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
   if (!KEY_PATTERN.test(unquoted)) {
-    throw new IdempotencyKeyInvalidError(
-      `${param} must be 1 to 255 printable ASCII characters (no spaces, control characters or non-ASCII).`,
-      param,
-    );
+    throw new IdempotencyKeyInvalidError(`${param} must be 1 to 255 printable ASCII characters (no spaces, control characters or non-ASCII).`, param);
   }
   return unquoted;
 }
@@ -39,10 +36,7 @@ export function resolveIdempotencyKey(
     fromQuery = parseIdempotencyKey(query, names.query);
   }
   if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
-    throw new IdempotencyKeyInvalidError(
-      `The ${names.header} header and the ${names.query} query parameter differ; send one key.`,
-      names.header,
-    );
+    throw new IdempotencyKeyInvalidError(`The ${names.header} header and the ${names.query} query parameter differ; send one key.`, names.header);
   }
   return fromHeader ?? fromQuery;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { Clock } from './clock';
+import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyStore } from './idempotency-store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
@@ -16,7 +16,7 @@ export class IdempotencyPurgeService {
 
   constructor(
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
-    private readonly clock: Clock,
+    private readonly clock: IdempotencyClock,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
   ) {}
 

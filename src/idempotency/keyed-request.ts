@@ -25,11 +25,10 @@ export function readKeyedRequest(
   const { headerName, queryParameter } = options;
   let key: string | undefined;
   try {
-    key = resolveIdempotencyKey(
-      request.headers[headerName.toLowerCase()],
-      queryParameter ? request.query?.[queryParameter] : undefined,
-      { header: headerName, query: queryParameter },
-    );
+    key = resolveIdempotencyKey(request.headers[headerName.toLowerCase()], queryParameter ? request.query?.[queryParameter] : undefined, {
+      header: headerName,
+      query: queryParameter,
+    });
   } catch (error) {
     setOutcome(request, 'invalid');
     throw error;

@@ -18,8 +18,8 @@ export function requestId(req: IncomingMessage, res: ServerResponse | undefined)
 }
 
 /** A key is logged only as a short hash: enough to correlate retries, useless to replay a request. */
-function keyHash(req: IncomingMessage): string | undefined {
-  const key = req.headers['idempotency-key'];
+function keyHash(req: IncomingMessage, keyHeader: string): string | undefined {
+  const key = req.headers[keyHeader.toLowerCase()];
   return typeof key === 'string' ? createHash('sha256').update(key).digest('hex').slice(0, 12) : undefined;
 }
 
@@ -27,7 +27,7 @@ function keyHash(req: IncomingMessage): string | undefined {
  * One JSON line per request: request id, client id, API key id, route, status, duration, idempotency outcome.
  * Headers are not logged at all, so API keys and idempotency keys never reach the logs.
  */
-export function requestLoggingParams(level: string): Params {
+export function requestLoggingParams(level: string, keyHeader: string): Params {
   return {
     pinoHttp: {
       level,
@@ -40,7 +40,7 @@ export function requestLoggingParams(level: string): Params {
         api_key_id: req.client?.keyId, // which of the client's keys (its id, never the secret)
         route: req.routeLabel,
         idempotency_outcome: req.idempotencyOutcome,
-        idempotency_key_hash: keyHash(req),
+        idempotency_key_hash: keyHash(req, keyHeader),
       }),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Clock, isUniqueViolation } from '../idempotency';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../database/database-errors';
 import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';

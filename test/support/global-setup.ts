@@ -15,7 +15,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_DATABASES = 'sqlite,mysql';
   } catch (error) {
     if (process.env.REQUIRE_MYSQL === '1') {
-      throw new Error(`REQUIRE_MYSQL=1 but MySQL at ${MYSQL_SERVER_URL} is unreachable: ${(error as Error).message}`);
+      throw new Error(`REQUIRE_MYSQL=1 but MySQL at ${MYSQL_SERVER_URL} is unreachable: ${(error as Error).message}`, { cause: error });
     }
     console.warn(`\n*** MySQL at ${MYSQL_SERVER_URL} is unreachable: MySQL suites are NOT run (REQUIRE_MYSQL=1 makes this an error) ***\n`);
     process.env.TEST_DATABASES = 'sqlite';
