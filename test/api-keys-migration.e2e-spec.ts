@@ -1,10 +1,13 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface } from 'typeorm';
 import { hashSecret } from '../src/auth/api-key-secret';
 import { ClientKeysService } from '../src/auth/client-keys.service';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { InitialSchema1764288000000 } from '../src/database/migrations/1764288000000-initial-schema';
 import { bearer, bootTestApp } from './support/app';
 import { createTestDatabase, databaseKinds, TestDatabase } from './support/databases';
+
+/** A migration class, as DataSource options list them. */
+type MigrationClass = new () => MigrationInterface;
 
 /** A database from before issue 18 (one key per client, in `clients`) keeps every key working after the upgrade. */
 describe.each(databaseKinds())('moving the one key per client into api_keys on %s', (kind) => {
@@ -13,7 +16,7 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
     { id: 'cli_premigrationAAAAAAAAA', name: 'acme', secret: 'sk_test_premigration_acme_0123456789abcdef' },
     { id: 'cli_premigrationBBBBBBBBB', name: 'globex', secret: 'sk_test_premigration_globex_0123456789abcd' },
   ];
-  const open = async (migrations: Function[]) => {
+  const open = async (migrations: MigrationClass[]) => {
     const ds = new DataSource({ ...dataSourceOptions(db.url), migrations });
     await ds.initialize();
     return ds;
@@ -63,7 +66,7 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
   });
 
   it('reverting puts the newest usable key back into clients, and migrating again brings the keys back', async () => {
-    const ds = await open(dataSourceOptions(db.url).migrations as Function[]);
+    const ds = await open(dataSourceOptions(db.url).migrations as MigrationClass[]);
     try {
       await ds.undoLastMigration();
       const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(`SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`);
