@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   same_account: 422,
   amount_exceeds_refundable: 422,
   balance_limit_exceeded: 422,
+  event_not_found: 404,
+  webhook_endpoint_not_found: 404,
 };
 
 /** Codes for what the framework itself rejects, by status. */

@@ -4,6 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Clock, isUniqueViolation } from '../idempotency';
 import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
 import { AccountEntity } from './account.entity';
 import { DepositEntity } from './deposit.entity';
 import { CreateAccountDto } from './dto/create-account.dto';
@@ -21,6 +22,7 @@ export class AccountsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly events: EventsService,
   ) {}
 
   async create(clientId: string, input: CreateAccountDto) {
@@ -73,7 +75,9 @@ export class AccountsService {
         ],
       });
       await this.txHost.tx.createQueryBuilder().insert().into(DepositEntity).values(deposit).updateEntity(false).execute();
-      return presentDeposit(deposit);
+      const presented = presentDeposit(deposit);
+      await this.events.record(clientId, 'deposit.created', presented);
+      return presented;
     });
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { LedgerService } from './ledger.service';
@@ -7,6 +8,7 @@ import { TransfersService } from './transfers.service';
 
 /** Accounts, deposits, transfers and reversals over a double-entry ledger. Uses idempotency only through `@Idempotent()`. */
 @Module({
+  imports: [EventsModule],
   controllers: [AccountsController, TransfersController],
   providers: [AccountsService, TransfersService, LedgerService],
 })
