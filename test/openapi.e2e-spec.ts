@@ -35,6 +35,11 @@ describe.each(['express', 'fastify'] as const)('OpenAPI document on %s', (adapte
         '/v1/transfers',
         '/v1/transfers/{id}',
         '/v1/transfers/{id}/reversals',
+        '/v1/events',
+        '/v1/events/{id}',
+        '/v1/webhook-endpoints',
+        '/v1/webhook-endpoints/{id}',
+        '/v1/webhook-endpoints/{id}/attempts',
       ].sort(),
     );
   });
