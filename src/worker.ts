@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   await checkDatabaseReachable(config.databaseUrl);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { abortOnError: false, logger: nestLogLevels(config.logLevel) });
   app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
+  // Exit 0 once the dispatcher has finished its sends in flight and the pool is closed.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   console.log(`payments worker running: webhook dispatcher (${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')})`);
 }
 
