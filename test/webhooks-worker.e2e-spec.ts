@@ -37,7 +37,7 @@ describeOnMysql('the worker process on %s', (kind) => {
         method: 'POST',
         headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': `worker-${Math.random()}` },
         body: JSON.stringify(body),
-      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
     expect((await call('/v1/webhook-endpoints', { url: hooks.url })).status).toBe(201);
     const account = await call('/v1/accounts', { name: 'w', currency: 'usd' });
     for (const amount of [10, 20, 30]) expect((await call(`/v1/accounts/${account.body.id}/deposits`, { amount, currency: 'usd' })).status).toBe(201);
