@@ -70,6 +70,9 @@ export class DeliveryQueue {
           WHERE d.id IN (${marks}) ORDER BY d.seq`,
         ids,
       );
+      // A delivery whose endpoint was deleted while its event was being written has nowhere to go.
+      const orphans = ids.filter((id) => !rows.some((row) => row.id === id));
+      if (orphans.length) await this.txHost.tx.query(`DELETE FROM webhook_deliveries WHERE id IN (${orphans.map(() => '?').join(',')})`, orphans);
       return rows.map((row) => ({
         id: row.id,
         clientId: row.client_id,
@@ -123,6 +126,17 @@ export class DeliveryQueue {
       );
       return true;
     });
+  }
+
+  /** Gives claims back unsent, due at once (a claim whose lease is too short to send it in). */
+  async release(deliveryIds: string[], owner: string, now: Date): Promise<void> {
+    if (!deliveryIds.length) return;
+    await this.txHost.withTransaction(() =>
+      this.txHost.tx.query(
+        `UPDATE webhook_deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? AND id IN (${deliveryIds.map(() => '?').join(',')})`,
+        [this.toDb(now), owner, ...deliveryIds],
+      ),
+    );
   }
 
   /** Events with a delivery still pending, and how old the oldest of them is (for the metrics). */

@@ -67,15 +67,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   /** Claims and sends one batch; returns how many deliveries it claimed. Exposed for tests. */
   async dispatchOnce(): Promise<number> {
     const now = this.clock.now();
-    const claimed = await this.queue.claim(this.owner, now, new Date(now.getTime() + this.config.leaseMs), this.config.batchSize);
+    const leaseUntil = new Date(now.getTime() + this.config.leaseMs);
+    const claimed = await this.queue.claim(this.owner, now, leaseUntil, this.config.batchSize);
     // Per endpoint in claim (creation) order, one at a time; different endpoints in parallel.
     const byEndpoint = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) byEndpoint.set(delivery.endpointId, [...(byEndpoint.get(delivery.endpointId) ?? []), delivery]);
+    const unsent: string[] = [];
     await Promise.all(
       [...byEndpoint.values()].map(async (deliveries) => {
-        for (const delivery of deliveries) await this.deliver(delivery);
+        for (const delivery of deliveries) {
+          // A send takes at most the timeout. One that could outlast the lease is not started:
+          // another dispatcher may take the row once the lease is over, and must not find it in flight.
+          if (this.clock.now().getTime() + this.config.timeoutMs > leaseUntil.getTime()) unsent.push(delivery.id);
+          else await this.deliver(delivery);
+        }
       }),
     );
+    await this.queue.release(unsent, this.owner, this.clock.now());
     return claimed.length;
   }
 

@@ -28,7 +28,10 @@ export class WebhookSender {
     const url = new URL(rawUrl);
     let destination: { address: string; family: 4 | 6 };
     try {
-      destination = await resolveDestination(hostOf(url), this.options.allowPrivate, this.options.resolve ?? systemResolver);
+      destination = await withinMs(
+        resolveDestination(hostOf(url), this.options.allowPrivate, this.options.resolve ?? systemResolver),
+        this.options.timeoutMs,
+      );
     } catch (error) {
       return done({ error: error instanceof DestinationNotAllowedError ? error.message : 'destination lookup failed' });
     }
@@ -36,10 +39,12 @@ export class WebhookSender {
       if ((options as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [destination]);
       else callback(null, destination.address, destination.family);
     };
-    return done(await this.exchange(url, body, headers, lookup));
+    // The whole send, lookup included, fits in the timeout: the lease that protects it is sized on it.
+    const remainingMs = Math.max(1, this.options.timeoutMs - (Date.now() - started));
+    return done(await this.exchange(url, body, headers, lookup, remainingMs));
   }
 
-  private exchange(url: URL, body: string, headers: Record<string, string>, lookup: LookupFunction): Promise<Omit<SendResult, 'durationMs'>> {
+  private exchange(url: URL, body: string, headers: Record<string, string>, lookup: LookupFunction, timeoutMs: number): Promise<Omit<SendResult, 'durationMs'>> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: Omit<SendResult, 'durationMs'>) => {
@@ -58,7 +63,7 @@ export class WebhookSender {
       const timer = setTimeout(() => {
         finish({ error: `no answer within ${this.options.timeoutMs} ms` });
         req.destroy();
-      }, this.options.timeoutMs);
+      }, timeoutMs);
       req.on('response', (res) => {
         let read = 0;
         res.on('data', (chunk: Buffer) => {
@@ -73,6 +78,17 @@ export class WebhookSender {
       req.end(body);
     });
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
 }
 
 function describe(error: NodeJS.ErrnoException): string {
