@@ -164,8 +164,18 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
         const refused = (await attemptsOf(api, endpoint.id)).filter((a) => a.error === 'connection refused');
         return committed.every((id) => refused.filter((a) => a.event === id).length >= 2);
       });
+      const gauges = async () => {
+        const text = (await t.http.get('/metrics')).text;
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+        return { pending: value('webhook_events_pending'), age: value('webhook_oldest_undelivered_event_age_seconds') };
+      };
+      const during = await gauges();
+      expect(during.pending).toBeGreaterThanOrEqual(4);
+      expect(during.age).toBeGreaterThan(0);
       const hooks = await receiver({ port });
       await eventually('every event arrived', () => committed.every((id) => hooks.eventIds().has(id)));
+      await eventually('the backlog is empty', async () => (await gauges()).pending === 0);
+      expect((await gauges()).age).toBe(0);
       expect([...hooks.eventIds()].sort()).toEqual([...committed].sort());
       expect(hooks.received.every((r) => r.answered === 200)).toBe(true);
     });
@@ -185,6 +195,22 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
       // Every delivery row is settled, so nothing else is on its way to this receiver.
       await eventually('no delivery pending', async () => (await t.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0);
       expect(hooks.received.map((r) => r.eventId)).toEqual([reversed.id]);
+    });
+
+    it('a delivery whose endpoint is gone (deleted while its event was written) is dropped, not retried forever', async () => {
+      const api = await freshClient();
+      const hooks = await receiver();
+      await createEndpoint(api.apiKey, { url: hooks.url });
+      await api.openAccount('usd', 100);
+      await eventually('the deposit was delivered', () => hooks.received.length === 1);
+      const sql = t.app.get(DataSource);
+      const [delivery] = await sql.query("SELECT client_id, event_id, created_at FROM webhook_deliveries WHERE event_id = ?", [hooks.received[0].eventId]);
+      await sql.query(
+        "INSERT INTO webhook_deliveries (id, client_id, event_id, endpoint_id, status, attempts, next_attempt_at, lease_owner, created_at) VALUES ('whd_orphan', ?, ?, 'we_deleted', 'pending', 0, ?, NULL, ?)",
+        [delivery.client_id, delivery.event_id, delivery.created_at, delivery.created_at],
+      );
+      await eventually('the orphan was dropped', async () => (await sql.query("SELECT id FROM webhook_deliveries WHERE id = 'whd_orphan'")).length === 0);
+      expect(hooks.received).toHaveLength(1);
     });
 
     it('a delivery still failing when its retry window ends is marked failed', async () => {
