@@ -64,8 +64,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     await this.loop;
   }
 
-  /** Claims and sends one batch; returns how many deliveries it claimed. Exposed for tests. */
-  async dispatchOnce(): Promise<number> {
+  /** Claims and sends one batch; returns how many deliveries it claimed. */
+  private async dispatchOnce(): Promise<number> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.config.leaseMs);
     const claimed = await this.queue.claim(this.owner, now, leaseUntil, this.config.batchSize);
@@ -78,7 +78,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         for (const delivery of deliveries) {
           // A send takes at most the timeout. One that could outlast the lease is not started:
           // another dispatcher may take the row once the lease is over, and must not find it in flight.
-          if (this.clock.now().getTime() + this.config.timeoutMs > leaseUntil.getTime()) unsent.push(delivery.id);
+          // Nor is one started while stopping: shutdown waits only for the sends in flight.
+          const outlastsLease = this.clock.now().getTime() + this.config.timeoutMs > leaseUntil.getTime();
+          if (outlastsLease || !this.running) unsent.push(delivery.id);
           else await this.deliver(delivery);
         }
       }),
