@@ -36,3 +36,32 @@ describe('loadAppConfig', () => {
     }
   });
 });
+
+describe('loadAppConfig: webhooks', () => {
+  it('defaults: dispatcher on, private destinations refused, 10 s timeout, retries from 5 s up to 1 h for 3 days', () => {
+    expect(loadAppConfig({}).webhooks).toEqual({
+      dispatcherEnabled: true,
+      allowPrivateUrls: false,
+      timeoutMs: 10_000,
+      retryBaseMs: 5_000,
+      retryCapMs: 3_600_000,
+      retryWindowSeconds: 259_200,
+      pollMs: 1_000,
+      leaseMs: 60_000,
+      batchSize: 20,
+      secretsKey: undefined,
+    });
+    expect(loadAppConfig({ WEBHOOK_SECRETS_KEY: 'ab'.repeat(32) }).webhooks.secretsKey).toEqual(Buffer.alloc(32, 0xab));
+  });
+
+  it.each([
+    [{ WEBHOOK_LEASE_MS: '15000' }, 'WEBHOOK_LEASE_MS'],
+    [{ WEBHOOK_RETRY_BASE_MS: '10000', WEBHOOK_RETRY_CAP_MS: '5000' }, 'WEBHOOK_RETRY_CAP_MS'],
+    [{ WEBHOOK_SECRETS_KEY: 'not-hex' }, 'WEBHOOK_SECRETS_KEY'],
+    [{ WEBHOOK_ALLOW_PRIVATE_URLS: 'sometimes' }, 'WEBHOOK_ALLOW_PRIVATE_URLS'],
+    [{ WEBHOOKS_DISPATCHER_ENABLED: 'off' }, 'WEBHOOKS_DISPATCHER_ENABLED'],
+    [{ WEBHOOK_TIMEOUT_MS: '50' }, 'WEBHOOK_TIMEOUT_MS'],
+  ])('refuses %p, naming %s', (env, variable) => {
+    expect(() => loadAppConfig(env)).toThrow(expect.objectContaining({ variable }));
+  });
+});

@@ -21,6 +21,30 @@ export interface AppConfig {
   /** Requests per minute per client (per process). */
   rateLimitPerMinute: number;
   logLevel: string;
+  webhooks: WebhooksConfig;
+}
+
+/** Webhook delivery (see README, "Events and webhooks"). */
+export interface WebhooksConfig {
+  /** This process runs a dispatcher (the app by default; `npm run worker` always). */
+  dispatcherEnabled: boolean;
+  /** Loopback, private and link-local destinations allowed (local development and tests only). */
+  allowPrivateUrls: boolean;
+  /** A receiver must answer 2xx within this long. */
+  timeoutMs: number;
+  /** First retry after up to this long (with jitter); doubles per attempt up to `retryCapMs`. */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** A delivery still failing this long after its event is marked failed. */
+  retryWindowSeconds: number;
+  /** How often an idle dispatcher looks for due deliveries. */
+  pollMs: number;
+  /** How long a claimed delivery stays invisible to other dispatchers; longer than `timeoutMs`. */
+  leaseMs: number;
+  /** Deliveries claimed at once. */
+  batchSize: number;
+  /** 32 bytes (64 hex characters) that encrypt signing secrets at rest; absent: stored as they are. */
+  secretsKey?: Buffer;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/payments.sqlite';
@@ -106,5 +130,30 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    webhooks: loadWebhooksConfig(env),
+  };
+}
+
+function loadWebhooksConfig(env: Env): WebhooksConfig {
+  const timeoutMs = integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const leaseMs = integer(env, 'WEBHOOK_LEASE_MS', 60_000, 1_000);
+  // The lease must outlast a whole attempt, or a second dispatcher could send the same one meanwhile.
+  if (leaseMs < 2 * timeoutMs) throw new ConfigurationError('WEBHOOK_LEASE_MS', `must be at least twice WEBHOOK_TIMEOUT_MS (${timeoutMs})`);
+  const retryBaseMs = integer(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 1);
+  const retryCapMs = integer(env, 'WEBHOOK_RETRY_CAP_MS', 3_600_000, 1);
+  if (retryCapMs < retryBaseMs) throw new ConfigurationError('WEBHOOK_RETRY_CAP_MS', `must be at least WEBHOOK_RETRY_BASE_MS (${retryBaseMs})`);
+  const rawKey = env.WEBHOOK_SECRETS_KEY?.trim();
+  if (rawKey && !/^[0-9a-fA-F]{64}$/.test(rawKey)) throw new ConfigurationError('WEBHOOK_SECRETS_KEY', 'must be 64 hex characters (32 bytes)');
+  return {
+    dispatcherEnabled: boolean(env, 'WEBHOOKS_DISPATCHER_ENABLED', true),
+    allowPrivateUrls: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    timeoutMs,
+    retryBaseMs,
+    retryCapMs,
+    retryWindowSeconds: integer(env, 'WEBHOOK_RETRY_WINDOW_SECONDS', 3 * 86_400, 1),
+    pollMs: integer(env, 'WEBHOOKS_POLL_MS', 1_000, 10, 60_000),
+    leaseMs,
+    batchSize: integer(env, 'WEBHOOKS_BATCH_SIZE', 20, 1, 500),
+    secretsKey: rawKey ? Buffer.from(rawKey, 'hex') : undefined,
   };
 }

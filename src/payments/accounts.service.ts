@@ -5,6 +5,7 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';
 import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
 import { AccountEntity } from './account.entity';
 import { DepositEntity } from './deposit.entity';
 import { CreateAccountDto } from './dto/create-account.dto';
@@ -22,6 +23,7 @@ export class AccountsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly events: EventsService,
   ) {}
 
   async create(clientId: string, input: CreateAccountDto) {
@@ -74,7 +76,9 @@ export class AccountsService {
         ],
       });
       await this.txHost.tx.createQueryBuilder().insert().into(DepositEntity).values(deposit).updateEntity(false).execute();
-      return presentDeposit(deposit);
+      const presented = presentDeposit(deposit);
+      await this.events.record(clientId, 'deposit.created', presented);
+      return presented;
     });
   }
 

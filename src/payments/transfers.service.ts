@@ -4,6 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerService } from './ledger.service';
 import { paginate } from './pagination';
@@ -19,6 +20,7 @@ export class TransfersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly events: EventsService,
   ) {}
 
   async create(clientId: string, input: CreateTransferDto) {
@@ -49,7 +51,9 @@ export class TransfersService {
         ],
       });
       await this.transfers.createQueryBuilder().insert().values(transfer).updateEntity(false).execute();
-      return presentTransfer(transfer);
+      const presented = presentTransfer(transfer);
+      await this.events.record(clientId, 'transfer.created', presented);
+      return presented;
     });
   }
 
@@ -108,6 +112,8 @@ export class TransfersService {
         .updateEntity(false)
         .execute();
       await this.txHost.tx.createQueryBuilder().insert().into(ReversalEntity).values(reversal).updateEntity(false).execute();
+      // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
+      await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       return presentReversal(reversal);
     });
   }

@@ -45,4 +45,6 @@ export const sizes = {
   outageTransfers: sized('OUTAGE_TRANSFERS', 800),
   /** Property-based bad-input cases (suite 4); each is sent to both HTTP adapters. */
   fuzzCases: sized('FUZZ_CASES', 2000),
+  /** Deposits and transfers whose events must reach a webhook receiver while processes are SIGKILLed. */
+  webhookEvents: sized('WEBHOOK_EVENTS', 520),
 };
