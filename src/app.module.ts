@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -8,6 +8,7 @@ import type { AuthenticatedRequest } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/problem.filter';
 import { renderProblem } from './common/problem';
+import { SingleHeadersMiddleware } from './common/single-headers.middleware';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -18,7 +19,12 @@ import { IdempotencyModule } from './idempotency';
 import { PaymentsModule } from './payments/payments.module';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  /** Before any guard: a request with two `Authorization` headers never reaches authentication. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SingleHeadersMiddleware).forRoutes('*');
+  }
+
   /** The application for one configuration; tests build it with their own. */
   static forRoot(config: AppConfig): DynamicModule {
     return {
