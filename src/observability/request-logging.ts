@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { RequestFacts } from '../common/raw-request';
 
@@ -56,6 +57,9 @@ function keyHash(req: IncomingMessage): string | undefined {
  */
 export function requestLoggingParams(level: string): Params {
   return {
+    // The default route pattern (`{/*splat}`) is not matched by Fastify's middleware layer, which
+    // left every request on Fastify unlogged; `*` matches on both adapters (as the metrics middleware does).
+    forRoutes: [{ path: '*', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
       genReqId: requestId,
