@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -10,6 +10,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { renderProblem } from './common/problem';
 import { CommonModule } from './common/common.module';
 import { classifyDatabaseError } from './database/database-errors';
+import { SingleHeadersMiddleware } from './common/single-headers.middleware';
 import { DatabaseModule } from './database/database.module';
 import { transientRetryPolicy } from './database/transient-retry';
 import { HealthModule } from './health/health.module';
@@ -21,7 +22,12 @@ import { IdempotencyModule } from './idempotency';
 import { PaymentsModule } from './payments/payments.module';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  /** Before any guard: a request with two `Authorization` headers never reaches authentication. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SingleHeadersMiddleware).forRoutes('*');
+  }
+
   /** The application for one configuration; tests build it with their own. */
   static forRoot(config: AppConfig): DynamicModule {
     // One policy for every re-run of a unit of work that lost a race, the app's and the idempotency layer's.

@@ -27,7 +27,18 @@ export class ProblemFilter implements ExceptionFilter {
     }
     for (const [name, value] of Object.entries(rendered.headers)) httpAdapter.setHeader(response, name, value);
     this.echoIdempotencyKey(host.switchToHttp().getRequest(), response);
+    this.echoRequestId(host.switchToHttp().getRequest(), response);
     httpAdapter.reply(response, JSON.stringify(rendered.body), rendered.status);
+  }
+
+  /**
+   * `X-Request-Id` also on errors raised before Fastify's onRequest hook set it (middleware runs
+   * first there): the id was already chosen when the request arrived, in its headers.
+   */
+  private echoRequestId(request: { headers?: Record<string, string | string[] | undefined> }, response: unknown): void {
+    const { httpAdapter } = this.adapterHost;
+    const id = request?.headers?.['x-request-id'];
+    if (typeof id === 'string' && !httpAdapter.getHeader(response, 'x-request-id')) httpAdapter.setHeader(response, 'X-Request-Id', id);
   }
 
   /**

@@ -87,12 +87,14 @@ export function renderProblem(error: unknown): RenderedResponse {
   const parser = error as ParserError;
   const parserStatus = parser?.status ?? parser?.statusCode;
   if (typeof parserStatus === 'number' && parserStatus >= 400 && parserStatus < 500) {
-    if (parserStatus === 413) return problem(413, 'payload_too_large', 'The request body is larger than this API accepts.');
+    if (parserStatus === 413) return problem(413, 'payload_too_large', 'The request body is larger than this API accepts (100 KB, at most 200 form parameters).');
     if (parserStatus === 415) return problem(415, 'unsupported_media_type', 'Send application/json or application/x-www-form-urlencoded.');
     return problem(400, 'validation_error', 'The request body could not be parsed; send valid JSON or form data.');
   }
   if (classifyDatabaseError(error) !== undefined) {
     return problem(503, 'service_unavailable', 'The service is temporarily unavailable; retry with the same idempotency key.', undefined, 1);
   }
-  return problem(500, 'internal_error', 'An unexpected error occurred; retry with the same idempotency key.');
+  // Not "retry": an unexpected error may well be deterministic, and the same request would fail the
+  // same way. Nothing was written (the unit of work rolled back) and the key was not stored.
+  return problem(500, 'internal_error', 'An unexpected error occurred and nothing was written. If it persists, report this response\'s X-Request-Id.');
 }

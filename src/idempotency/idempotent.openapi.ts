@@ -40,7 +40,9 @@ export function idempotencyOpenApi(options: IdempotentOptions, headerName = 'Ide
       required: Boolean(options.required),
       description:
         'A unique key for this request, 1-255 printable ASCII characters (a UUIDv4 is ideal). Send the same key on every retry: ' +
-        'the first request runs once; repeats get its stored response with `Idempotent-Replayed: true`.' +
+        'the first request runs once; repeats get its stored response with `Idempotent-Replayed: true`. ' +
+        'An RFC 8941 quoted string is read as its content (`"a\\"b"` names `a"b`). A retry must use the encoding of the original ' +
+        '(a form retry of a JSON original is another request: 422).' +
         (options.purpose ? ` Keys minted for another purpose than \`${options.purpose}\` are refused.` : ''),
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
       extensions: { [KEY_HEADER_MARK]: true },

@@ -42,7 +42,9 @@ export function readKeyedRequest(
   if (!scope) {
     throw new Error('IdempotencyModule: the scope resolver found no client on an @Idempotent() route; authenticate it first.');
   }
-  const path = adapter.getRequestUrl!(request).split('?')[0];
+  // The route path only, also for an absolute-form target (`POST http://host/v1/transfers`): the
+  // same request in origin form must fingerprint alike.
+  const path = adapter.getRequestUrl!(request).split('?')[0].replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '') || '/';
   return {
     scope,
     key,

@@ -27,6 +27,20 @@ export interface Posting {
   createdAt: Date;
 }
 
+/** An account as a posting sees it, under its row lock; the balance exact at any size. */
+interface LockedAccount {
+  id: string;
+  kind: AccountEntity['kind'];
+  currency: string;
+  allowNegative: boolean;
+  balance: bigint;
+}
+
+const MAX_BALANCE = BigInt(MAX_MINOR_UNITS);
+/** The range of the BIGINT balance column. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+const MIN_BIGINT = -(2n ** 63n);
+
 /**
  * The double-entry core. Every posting's legs sum to zero, and each account's cached balance moves
  * by exactly its legs, in the caller's transaction, so balances and entries always agree.
@@ -43,7 +57,7 @@ export class LedgerService {
    * transaction. Declines (unknown account, wrong currency, insufficient funds) are raised before
    * anything is written.
    */
-  async post(posting: Posting): Promise<Map<string, AccountEntity>> {
+  async post(posting: Posting): Promise<void> {
     if (posting.legs.reduce((sum, leg) => sum + leg.amount, 0) !== 0) {
       throw new Error('unbalanced posting'); // a programming error, never input-driven
     }
@@ -57,14 +71,21 @@ export class LedgerService {
     }
     for (const leg of posting.legs) {
       const account = accounts.get(leg.accountId)!;
-      const balance = account.balance + leg.amount;
-      if (balance < 0 && !account.allowNegative) throw new InsufficientFundsError(account.id);
-      if (Math.abs(balance) > MAX_MINOR_UNITS) throw new BalanceLimitExceededError(account.id);
+      const balance = account.balance + BigInt(leg.amount);
+      if (account.kind === 'external') {
+        // The external account is the client's side of the world, not a customer's: no customer
+        // limit applies to it, and no answer names it. Its balance is the negated sum of every
+        // deposit, kept exactly (BigInt), so only BIGINT's range bounds it: past that, the client's
+        // total in the currency is what cannot grow.
+        if (balance < MIN_BIGINT || balance > MAX_BIGINT) throw BalanceLimitExceededError.clientTotal(posting.currency);
+      } else {
+        if (balance < 0n && !account.allowNegative) throw new InsufficientFundsError(account.id);
+        if (balance > MAX_BALANCE || balance < -MAX_BALANCE) throw new BalanceLimitExceededError(account.id);
+      }
       account.balance = balance;
     }
     await this.writeEntries(posting);
     await this.writeBalances(posting.legs.map((leg) => accounts.get(leg.accountId)!));
-    return accounts;
   }
 
   /**
@@ -72,18 +93,39 @@ export class LedgerService {
    * same order, so two opposite transfers wait for each other instead of deadlocking. (With an
    * IN list on a unique index InnoDB visits, and locks, the rows in index order.) SQLite has no
    * row locks; its transactions are serialized, which is stronger.
+   * Balances are read as text: the external account's may lie beyond 2^53.
    */
-  private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, AccountEntity>> {
+  private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, LockedAccount>> {
     const unique = [...new Set(ids)].filter(isWellFormedId).sort();
     if (!unique.length) return new Map();
     let query = this.txHost.tx
       .getRepository(AccountEntity)
       .createQueryBuilder('account')
+      .select('account.id', 'id')
+      .addSelect('account.kind', 'kind')
+      .addSelect('account.currency', 'currency')
+      .addSelect('account.allowNegative', 'allow_negative')
+      .addSelect(`CAST(account.balance AS ${this.mysql ? 'CHAR' : 'TEXT'})`, 'balance')
       .where({ id: In(unique), clientId })
       .orderBy('account.id', 'ASC');
     if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
-    const rows = await query.getMany();
-    return new Map(rows.map((row) => [row.id, row]));
+    const rows: Array<Record<string, unknown>> = await query.getRawMany();
+    return new Map(
+      rows.map((row) => [
+        String(row.id),
+        {
+          id: String(row.id),
+          kind: row.kind as LockedAccount['kind'],
+          currency: String(row.currency),
+          allowNegative: Boolean(Number(row.allow_negative)),
+          balance: BigInt(String(row.balance)),
+        },
+      ]),
+    );
+  }
+
+  private get mysql(): boolean {
+    return this.txHost.tx.connection.options.type === 'mysql';
   }
 
   private async writeEntries(posting: Posting): Promise<void> {
@@ -107,13 +149,17 @@ export class LedgerService {
       .execute();
   }
 
-  /** One statement for all the posting's accounts: the new balances were computed under the row locks. */
-  private async writeBalances(accounts: AccountEntity[]): Promise<void> {
+  /**
+   * One statement for all the posting's accounts: the new balances were computed under the row locks.
+   * Each is bound as its decimal text (exact beyond 2^53) and cast back to an integer in SQL.
+   */
+  private async writeBalances(accounts: LockedAccount[]): Promise<void> {
     const parameters: Record<string, unknown> = {};
+    const integer = this.mysql ? 'SIGNED' : 'INTEGER';
     const cases = accounts.map((account, i) => {
       parameters[`id${i}`] = account.id;
-      parameters[`balance${i}`] = account.balance;
-      return `WHEN :id${i} THEN :balance${i}`;
+      parameters[`balance${i}`] = account.balance.toString();
+      return `WHEN :id${i} THEN CAST(:balance${i} AS ${integer})`;
     });
     await this.txHost.tx
       .createQueryBuilder()

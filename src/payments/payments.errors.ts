@@ -66,7 +66,12 @@ export class BalanceLimitExceededError extends DomainError {
   readonly code = 'balance_limit_exceeded';
   readonly status = 422;
   readonly stored = true;
-  constructor(accountId: string) {
-    super(`Account ${accountId} cannot hold more than ${Number.MAX_SAFE_INTEGER} minor units.`);
+  constructor(accountId: string | undefined, message?: string) {
+    super(message ?? `Account ${accountId} cannot hold more than ${Number.MAX_SAFE_INTEGER} minor units.`);
+  }
+
+  /** The sum of all the client's balances in a currency would pass what the ledger holds (2^63−1). */
+  static clientTotal(currency: string): BalanceLimitExceededError {
+    return new BalanceLimitExceededError(undefined, `The total of your balances in ${currency} cannot grow further.`);
   }
 }

@@ -1,13 +1,16 @@
 import { createConnection } from 'mysql2/promise';
+import { decideBrowser } from './browser';
 
 const MYSQL_SERVER_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
 /**
  * Decides once, before any suite, which databases the e2e suites run on, and publishes it as
  * `TEST_DATABASES` for `databaseKinds()`. MySQL unreachable: its suites are left out with a loud
- * notice, or, under `REQUIRE_MYSQL=1` (CI), the whole run fails here.
+ * notice, or, under `REQUIRE_MYSQL=1` (CI), the whole run fails here. The browser suite likewise
+ * (see `decideBrowser`).
  */
 export default async function globalSetup(): Promise<void> {
+  decideBrowser();
   if (process.env.TEST_DATABASES) return;
   try {
     const connection = await createConnection({ uri: MYSQL_SERVER_URL, connectTimeout: 3000 });
