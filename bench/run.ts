@@ -8,13 +8,14 @@
  * Baseline and first execution run in alternating rounds (their ratio is the one that matters and
  * the easiest to skew); replay and contended follow on the idempotent server. Only one load runs at
  * a time: the idle server costs nothing.
- * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json (not with --smoke). Exits
+ * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection errors), never on speed.
  */
 import { randomBytes } from 'node:crypto';
 import { BenchArgs, parseArgs, ScenarioName } from './args';
 import { createDatabase, databaseVersion } from './database';
 import { Api, completeReplayPool, prepareAccounts } from './fixtures';
+import { writeChart } from './chart';
 import { machineInfo, markdownTable, writeResults } from './report';
 import { errorCount, measureRound, Round, runScenario, ScenarioResult, summarize, warmUp } from './measure';
 import { findDatabasePid, ResourceSampler } from './resources';
@@ -128,7 +129,10 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${markdownTable(results, machine, args)}\n`);
-  if (!args.smoke) log(`results written to ${writeResults(args, machine, results, startedAt)}`);
+  if (!args.smoke) {
+    const file = writeResults(args, machine, results, startedAt);
+    log(`results written to ${file}, chart to ${writeChart(file)}`);
+  }
   const errors = results.reduce((sum, result) => sum + errorCount(result), 0);
   if (errors > 0) {
     console.error(`bench: ${errors} errors (unexpected non-2xx answers or connection errors); see the table`);

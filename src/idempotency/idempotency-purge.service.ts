@@ -13,6 +13,8 @@ import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 export class IdempotencyPurgeService {
   private readonly logger = new Logger(IdempotencyPurgeService.name);
   private running = false;
+  /** When the last purge (scheduled or called) finished without error: for monitoring that it runs. */
+  lastSucceededAt?: Date;
 
   constructor(
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
@@ -42,7 +44,10 @@ export class IdempotencyPurgeService {
       const deleted = await this.store.purgeExpired(now, this.options.purgeBatchSize);
       total += deleted;
       if (deleted > 0) onBatch?.(total);
-      if (deleted < this.options.purgeBatchSize) return total;
+      if (deleted < this.options.purgeBatchSize) {
+        this.lastSucceededAt = this.clock.now();
+        return total;
+      }
     }
   }
 }
