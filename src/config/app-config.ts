@@ -10,8 +10,10 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   bootstrapClientName: string;
   idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
-  /** Requests per minute per client (per process). */
+  /** Requests per minute per client: shared by every process through `redisUrl`, else per process. */
   rateLimitPerMinute: number;
+  /** Redis for rate-limit counters shared by all processes (`REDIS_URL`); none: per process. */
+  redisUrl?: string;
   logLevel: string;
 }
 
@@ -51,6 +53,13 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigurationError('REDIS_URL', 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  return raw;
+}
+
 /** Parses and checks the environment; throws `ConfigurationError` on the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
@@ -85,6 +94,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       schema,
     },
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
+    redisUrl: redisUrl(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
 }
