@@ -46,5 +46,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'],
       globalSetup: '<rootDir>/test/reliability/global-setup.ts',
     },
+    // Three app processes on a 3-node MariaDB Galera cluster: `npm run test:cluster` only (it starts
+    // the cluster on ports 3307-3309 and stops it afterwards).
+    {
+      ...base,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'],
+      globalSetup: '<rootDir>/test/cluster/global-setup.ts',
+    },
   ],
 };

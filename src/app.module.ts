@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { FixedWindowThrottlerStorage } from './auth/fixed-window-throttler.storage';
+import { SharedThrottlerStorage } from './auth/shared-throttler.storage';
 import type { AuthenticatedRequest } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/problem.filter';
@@ -41,7 +42,7 @@ export class AppModule implements NestModule {
         ObservabilityModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
-          storage: new FixedWindowThrottlerStorage(),
+          storage: config.redisUrl ? new SharedThrottlerStorage(config.redisUrl) : new FixedWindowThrottlerStorage(),
         }),
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(config, retryPolicy),

@@ -18,8 +18,10 @@ export interface AppConfig {
   idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
   /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
   apiKeyCacheTtlMs: number;
-  /** Requests per minute per client (per process). */
+  /** Requests per minute per client: shared by every process through `redisUrl`, else per process. */
   rateLimitPerMinute: number;
+  /** Redis for rate-limit counters shared by all processes (`REDIS_URL`); none: per process. */
+  redisUrl?: string;
   logLevel: string;
   webhooks: WebhooksConfig;
 }
@@ -87,6 +89,13 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigurationError('REDIS_URL', 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  return raw;
+}
+
 /** Parses and checks the environment; throws `ConfigurationError` on the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
@@ -129,6 +138,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     },
     apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
+    redisUrl: redisUrl(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     webhooks: loadWebhooksConfig(env),
   };

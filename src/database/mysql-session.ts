@@ -1,4 +1,5 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { withMigrationLock } from './migration-lock';
 
 interface PooledConnection {
   query(sql: string, done: (error: Error | null) => void): unknown;
@@ -50,26 +51,16 @@ export async function initializeDataSource(options: DataSourceOptions, session: 
   return dataSource;
 }
 
-const MIGRATION_LOCK = 'payments_schema_migrations';
-const MIGRATION_LOCK_WAIT_SECONDS = 120;
-
 /**
- * Several app processes may start at once against one MySQL database; without a lock they would
- * race to create the same tables. `GET_LOCK` is held by one connection for the whole run, and the
- * others wait, then find nothing left to do. SQLite is one process's file: no lock needed.
+ * Several app processes may start at once against one MySQL database or one Galera cluster;
+ * without a lock they would race to create the same tables. The lock is a replicated lease row
+ * (see `withMigrationLock`); the others wait, then find nothing left to do. SQLite is one
+ * process's file: no lock needed.
  */
 async function runMigrationsExclusively(dataSource: DataSource): Promise<void> {
   if (dataSource.options.type !== 'mysql') {
     await dataSource.runMigrations({ transaction: 'each' });
     return;
   }
-  const lockHolder = dataSource.createQueryRunner();
-  try {
-    const [row] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [MIGRATION_LOCK, MIGRATION_LOCK_WAIT_SECONDS]);
-    if (Number(row.acquired) !== 1) throw new Error(`could not take the migration lock within ${MIGRATION_LOCK_WAIT_SECONDS} s`);
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await lockHolder.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
-    await lockHolder.release();
-  }
+  await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
 }

@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { decideBrowser } from './browser';
+import { REDIS_TEST_URL, redisAnswers } from './redis';
 
 const MYSQL_SERVER_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
@@ -11,6 +12,7 @@ const MYSQL_SERVER_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3
  */
 export default async function globalSetup(): Promise<void> {
   decideBrowser();
+  await decideRedis();
   if (process.env.TEST_DATABASES) return;
   try {
     const connection = await createConnection({ uri: MYSQL_SERVER_URL, connectTimeout: 3000 });
@@ -23,4 +25,20 @@ export default async function globalSetup(): Promise<void> {
     console.warn(`\n*** MySQL at ${MYSQL_SERVER_URL} is unreachable: MySQL suites are NOT run (REQUIRE_MYSQL=1 makes this an error) ***\n`);
     process.env.TEST_DATABASES = 'sqlite';
   }
+}
+
+/**
+ * Redis backs the shared rate limit (`REDIS_URL`). Its suite runs when Redis answers; otherwise it
+ * is left out with a loud notice, or, under `REQUIRE_MYSQL=1` (CI, which also starts Redis), the run
+ * fails here.
+ */
+async function decideRedis(): Promise<void> {
+  if (process.env.TEST_REDIS !== undefined) return;
+  if (await redisAnswers()) {
+    process.env.TEST_REDIS = REDIS_TEST_URL;
+    return;
+  }
+  if (process.env.REQUIRE_MYSQL === '1') throw new Error(`REQUIRE_MYSQL=1 (CI) but Redis at ${REDIS_TEST_URL} does not answer`);
+  console.warn(`\n*** Redis at ${REDIS_TEST_URL} does not answer: the shared rate-limit suite is NOT run ***\n`);
+  process.env.TEST_REDIS = '';
 }
