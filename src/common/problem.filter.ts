@@ -22,9 +22,7 @@ export class ProblemFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
     const rendered = renderProblem(error);
-    if (rendered.status >= 500) {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    }
+    if (rendered.status >= 500) this.logger.error(describeError(error));
     for (const [name, value] of Object.entries(rendered.headers)) httpAdapter.setHeader(response, name, value);
     this.echoIdempotencyKey(host.switchToHttp().getRequest(), response);
     this.echoRequestId(host.switchToHttp().getRequest(), response);
@@ -55,4 +53,15 @@ export class ProblemFilter implements ExceptionFilter {
       // An invalid key is not echoed: the 400 says what is wrong with it.
     }
   }
+}
+
+/**
+ * What a log line says of an unexpected error: its class, message and driver code, never its stack
+ * (stacks name the code's files and internals; the message and code are what an operator acts on).
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const driver = (error as { driverError?: { code?: string; errno?: number } }).driverError ?? (error as { code?: string; errno?: number });
+  const code = driver.code ? ` [${driver.code}${driver.errno ? ` ${driver.errno}` : ''}]` : '';
+  return `${error.name}: ${error.message}${code}`;
 }

@@ -12,6 +12,7 @@ describe('classifyDatabaseError', () => {
     [Object.assign(new Error('busy'), { code: 'SQLITE_BUSY' }), 'conflict'],
     [Object.assign(new Error('unique'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }), 'unique_violation'],
     [Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'unavailable'],
+    [mysqlError(1047, 'ER_UNKNOWN_COM_ERROR'), 'unavailable'], // a Galera node outside the primary component
     [new Error("Can't add new command when connection is in closed state"), 'unavailable'],
   ])('sorts %s, also wrapped by TypeORM', (error, kind) => {
     expect(classifyDatabaseError(error)).toBe(kind);

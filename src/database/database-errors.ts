@@ -23,6 +23,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'POOL_CLOSED',
   'ER_QUERY_INTERRUPTED',
+  // A Galera node that is joining, donating, or cut off from the primary component refuses
+  // statements with 1047 ("WSREP has not yet prepared node for application use"): nothing ran.
+  'ER_UNKNOWN_COM_ERROR',
   'SQLITE_IOERR',
   'SQLITE_CANTOPEN',
 ]);

@@ -76,6 +76,8 @@ export function requestLoggingParams(level: string, keyHeader: string): Params {
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: loggedPath(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        // pino-http makes an Error for every 5xx answer; its stack says nothing about the request.
+        err: (err: Error) => ({ type: err.name, message: err.message }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     },

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
 import { GaleraCluster } from '../../scripts/galera-cluster';
 import { bootstrapApiKey } from '../support/process-client';
@@ -65,6 +67,9 @@ export class ClusterFleet {
   }
 
   async close(): Promise<void> {
+    // CLUSTER_LOG_DIR=<dir> keeps what each app process printed, to read after a failed run.
+    const logDir = process.env.CLUSTER_LOG_DIR;
+    if (logDir) this.slots.forEach((slot, i) => writeFileSync(join(logDir, `app-${i + 1}.log`), slot.server?.output() ?? ''));
     await Promise.all(this.slots.map((slot) => slot.server?.kill()));
     await Promise.all(this.sql.map((c) => c.end().catch(() => undefined)));
     const admin = await createConnection({ uri: this.cluster.nodes[0].url('mysql') }).catch(() => undefined);
