@@ -24,6 +24,7 @@ export interface BenchArgs {
 
 const USAGE = `usage: npm run bench -- [--db mysql|sqlite] [--duration <s>] [--connections <n>] [--rounds <n>] [--smoke]
        [--scenarios baseline,first,replay,contended] [--cpu-prof <dir>]
+       npm run bench -- --cluster [--duration <s>] [--connections <n>]   (single server beside a 3-node Galera cluster)
   MySQL/MariaDB server: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); a fresh database is made and dropped.`;
 
 function fail(message: string): never {

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BenchArgs, parseArgs, ScenarioName } from './args';
+import { runClusterBench } from './cluster';
 import { createDatabase, databaseVersion } from './database';
 import { Api, completeReplayPool, prepareAccounts } from './fixtures';
 import { writeChart } from './chart';
@@ -85,6 +86,7 @@ async function interleaved(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--cluster')) return runClusterBench(process.argv.slice(2).filter((arg) => arg !== '--cluster'));
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
   const machine = machineInfo(await databaseVersion(args.db, args.mysqlUrl));
