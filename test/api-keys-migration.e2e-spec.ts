@@ -3,6 +3,7 @@ import { hashSecret } from '../src/auth/api-key-secret';
 import { ClientKeysService } from '../src/auth/client-keys.service';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { InitialSchema1764288000000 } from '../src/database/migrations/1764288000000-initial-schema';
+import { ApiKeys1765100000000 } from '../src/database/migrations/1765100000000-api-keys';
 import { bearer, bootTestApp } from './support/app';
 import { createTestDatabase, databaseKinds, TestDatabase } from './support/databases';
 
@@ -68,7 +69,9 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
   it('reverting puts the newest usable key back into clients, and migrating again brings the keys back', async () => {
     const ds = await open(dataSourceOptions(db.url).migrations as MigrationClass[]);
     try {
-      await ds.undoLastMigration();
+      // Undo the key migration and every one after it, newest first.
+      const all = dataSourceOptions(db.url).migrations as MigrationClass[];
+      for (let i = all.indexOf(ApiKeys1765100000000); i < all.length; i++) await ds.undoLastMigration();
       const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(`SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`);
       expect(rows).toEqual(clients.map((client) => ({ id: client.id, api_key_hash: hashSecret(client.secret) })));
       await ds.runMigrations();

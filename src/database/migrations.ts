@@ -2,6 +2,7 @@ import { InitialSchema1764288000000 } from './migrations/1764288000000-initial-s
 import { ColumnsHoldWhatValidationAdmits1765000000000 } from './migrations/1765000000000-columns-hold-what-validation-admits';
 import { ApiKeys1765100000000 } from './migrations/1765100000000-api-keys';
 import { EventsAndWebhooks1765300000000 } from './migrations/1765300000000-events-and-webhooks';
+import { EventDataHoldsTheLargestObject1765400000000 } from './migrations/1765400000000-event-data-holds-the-largest-object';
 
 /** Every migration, in order; listed by class so they load the same from `src/` and `dist/`. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ColumnsHoldWhatValidationAdmits1765000000000,
   ApiKeys1765100000000,
   EventsAndWebhooks1765300000000,
+  EventDataHoldsTheLargestObject1765400000000,
 ];

@@ -20,6 +20,9 @@ import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
  * A dispatcher killed mid-send leaves its claim to run out: the delivery comes due again and is
  * sent again, with the same event id, which is how receivers drop the repeat.
  */
+/** Length of `webhook_attempts.error`. */
+export const ATTEMPT_ERROR_LENGTH = 200;
+
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WebhookDispatcher');
@@ -136,7 +139,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   /** 2xx is delivered; anything else retries with backoff until the retry window ends. */
   private judge(delivery: ClaimedDelivery, statusCode: number | null, error: string | null, durationMs: number): SettledAttempt {
-    const base = { statusCode, error: error ?? (statusCode !== null && (statusCode < 200 || statusCode > 299) ? `answered ${statusCode}` : null), durationMs };
+    const described = error ?? (statusCode !== null && (statusCode < 200 || statusCode > 299) ? `answered ${statusCode}` : null);
+    // The attempt's error column holds 200 characters; a refused destination's message names its host.
+    const base = { statusCode, error: described === null ? null : described.slice(0, ATTEMPT_ERROR_LENGTH), durationMs };
     if (statusCode !== null && statusCode >= 200 && statusCode <= 299) return { ...base, error: null, outcome: 'delivered' };
     const now = this.clock.now();
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts + 1, this.config));

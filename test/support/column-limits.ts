@@ -7,8 +7,13 @@ import { CreateDepositDto } from '../../src/payments/dto/create-deposit.dto';
 import { CreateTransferDto } from '../../src/payments/dto/create-transfer.dto';
 import { METADATA_LIMITS } from '../../src/common/validation';
 import { MAX_MINOR_UNITS } from '../../src/common/money';
+import { MIGRATIONS } from '../../src/database/migrations';
 import { presentTransfer } from '../../src/payments/payments.presenters';
 import { TransferEntity } from '../../src/payments/transfer.entity';
+import { CreateWebhookEndpointDto } from '../../src/events/dto/create-webhook-endpoint.dto';
+import { EVENT_TYPES } from '../../src/events/event-types';
+import { SecretBox } from '../../src/events/secret-box';
+import { ATTEMPT_ERROR_LENGTH } from '../../src/events/webhook-dispatcher.service';
 
 /**
  * What each column of the schema must hold: the largest values the validation admits for it (read
@@ -155,10 +160,50 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   'idempotency_keys.response_body': { why: 'the heaviest transfer a keyed POST answers', values: heaviestStoredResponses },
   'idempotency_keys.expires_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
 
+  'api_keys.key_hash': { why: 'SHA-256 hex', values: same('f'.repeat(64)) },
+  'api_keys.key_prefix': { why: 'the first 12 characters of a key', values: same('sk_test_abcd') },
+  'api_keys.read_only': { why: 'a boolean', values: same(0, 1) },
+  'api_keys.expires_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+  'api_keys.revoked_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+  'api_keys.last_used_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+
+  'events.type': { why: 'an event type', values: () => [...EVENT_TYPES] },
+  'events.object_id': { why: 'the id of a transfer, deposit or payout', values: same(LONGEST_ID) },
+  'events.data': { why: 'the object as the API shows it: at most the heaviest transfer', values: heaviestStoredResponses },
+  'webhook_endpoints.url': {
+    why: 'CreateWebhookEndpointDto.url, normalized by URL (ASCII)',
+    values: () => [`https://${'a'.repeat(maxLengthOf(CreateWebhookEndpointDto, 'url') - 8)}`],
+  },
+  'webhook_endpoints.enabled_events': { why: 'every event type, as JSON', values: () => [JSON.stringify([...EVENT_TYPES])] },
+  'webhook_endpoints.secret': {
+    why: 'a whsec_ secret, sealed with WEBHOOK_SECRETS_KEY or as given',
+    values: () => [new SecretBox(Buffer.alloc(32, 7)).seal(`whsec_${'A'.repeat(32)}`), `whsec_${'A'.repeat(32)}`],
+  },
+  'webhook_deliveries.event_id': { why: 'an event id', values: same(LONGEST_ID) },
+  'webhook_deliveries.endpoint_id': { why: 'an endpoint id', values: same(LONGEST_ID) },
+  'webhook_deliveries.status': { why: 'pending, delivered or failed', values: same('pending', 'delivered', 'failed') },
+  'webhook_deliveries.attempts': { why: 'a count of attempts', values: same(2 ** 31 - 1) },
+  'webhook_deliveries.next_attempt_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+  'webhook_deliveries.lease_owner': { why: 'disp_ and 24 hex characters', values: same(`disp_${'f'.repeat(24)}`) },
+  'webhook_deliveries.finished_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+  'webhook_attempts.delivery_id': { why: 'a delivery id', values: same(LONGEST_ID) },
+  'webhook_attempts.event_id': { why: 'an event id', values: same(LONGEST_ID) },
+  'webhook_attempts.endpoint_id': { why: 'an endpoint id', values: same(LONGEST_ID) },
+  'webhook_attempts.attempt': { why: 'an attempt number', values: same(2 ** 31 - 1) },
+  'webhook_attempts.status_code': { why: 'an HTTP status', values: same(599) },
+  'webhook_attempts.error': { why: 'cut to ATTEMPT_ERROR_LENGTH', values: () => heaviestTexts(ATTEMPT_ERROR_LENGTH) },
+  'webhook_attempts.outcome': { why: 'delivered, retrying or failed', values: same('delivered', 'retrying', 'failed') },
+  'webhook_attempts.duration_ms': { why: 'milliseconds of one attempt', values: same(2 ** 31 - 1) },
+
+  // The migration lease (src/database/migration-lock.ts): one row, written by the server only.
+  'schema_migration_lock.id': { why: 'always 1', values: same(1) },
+  'schema_migration_lock.owner': { why: 'a UUID', values: same('ffffffff-ffff-4fff-bfff-ffffffffffff') },
+  'schema_migration_lock.expires_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+
   // TypeORM's own bookkeeping of the migrations that ran.
   'migrations.id': { why: 'TypeORM: auto-increment', values: same(2 ** 31 - 1) },
   'migrations.timestamp': { why: 'TypeORM: the migration timestamp', values: same(9_999_999_999_999) },
-  'migrations.name': { why: 'TypeORM: the migration class name', values: same('ColumnsHoldWhatValidationAdmits1765000000000') },
+  'migrations.name': { why: 'TypeORM: the migration class names', values: () => MIGRATIONS.map((migration) => migration.name) },
 };
 
 /** The limit for a column: its own entry, else the one every table shares. */
