@@ -3,6 +3,7 @@ import { ColumnsHoldWhatValidationAdmits1765000000000 } from './migrations/17650
 import { ApiKeys1765100000000 } from './migrations/1765100000000-api-keys';
 import { EventsAndWebhooks1765300000000 } from './migrations/1765300000000-events-and-webhooks';
 import { EventDataHoldsTheLargestObject1765400000000 } from './migrations/1765400000000-event-data-holds-the-largest-object';
+import { IdempotencyJobLeases1765500000000 } from './migrations/1765500000000-idempotency-job-leases';
 
 /** Every migration, in order; listed by class so they load the same from `src/` and `dist/`. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ApiKeys1765100000000,
   EventsAndWebhooks1765300000000,
   EventDataHoldsTheLargestObject1765400000000,
+  IdempotencyJobLeases1765500000000,
 ];

@@ -34,3 +34,20 @@ export function idempotencyKeysTable(dialect: 'mysql' | 'sqlite', schema?: strin
   ];
   return { table, indices };
 }
+
+/**
+ * The `idempotency_jobs` table: one lease row per background job of the module (the purge), so that
+ * one process of many runs it at a time. A row, not a named lock: `GET_LOCK` is per server, and on a
+ * multi-primary cluster (Galera) per node. Lives beside `idempotency_keys` (same schema).
+ */
+export function idempotencyJobsTable(dialect: 'mysql' | 'sqlite', schema?: string): Table {
+  const mysql = dialect === 'mysql';
+  return new Table({
+    name: schema && mysql ? `${schema}.idempotency_jobs` : 'idempotency_jobs',
+    columns: [
+      { name: 'name', type: 'varchar', length: '64', isPrimary: true, ...(mysql ? { charset: 'ascii', collation: 'ascii_bin' } : {}) },
+      { name: 'owner', type: 'varchar', length: '36', isNullable: true },
+      { name: 'lease_expires_at', type: 'datetime', ...(mysql ? { precision: 3 } : {}), isNullable: true },
+    ],
+  });
+}

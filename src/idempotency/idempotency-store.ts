@@ -105,6 +105,11 @@ export interface IdempotencyStore {
   mint(record: { scope: string; key: string; purpose: string | null; now: Date; expiresAt: Date }): Promise<void>;
   /** Deletes up to `batchSize` expired keys in one short statement; returns how many went. */
   purgeExpired(now: Date, batchSize: number): Promise<number>;
+  /**
+   * Takes, or keeps, the lease of background job `job` for `owner` until `leaseExpiresAt`: true when
+   * `owner` holds it now, false while another owner's lease runs. One process of many runs the job.
+   */
+  leaseJob(job: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean>;
   /** Whether an error of this store is worth retrying (deadlock) or means it is unreachable. */
   classifyError(error: unknown): StoreFault | undefined;
   /** Throws when the store cannot be reached. */

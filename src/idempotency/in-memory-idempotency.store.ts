@@ -14,6 +14,7 @@ type Undo = () => void;
 @Injectable()
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, IdempotencyRecord>();
+  private readonly jobs = new Map<string, { owner: string; expiresAt: Date }>();
   private readonly unitOfWork = new AsyncLocalStorage<Undo[]>();
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
@@ -93,6 +94,13 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       }
     }
     return deleted;
+  }
+
+  async leaseJob(job: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean> {
+    const lease = this.jobs.get(job);
+    if (lease && lease.owner !== owner && lease.expiresAt > now) return false;
+    this.jobs.set(job, { owner, expiresAt: leaseExpiresAt });
+    return true;
   }
 
   classifyError(): StoreFault | undefined {

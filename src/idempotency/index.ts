@@ -9,7 +9,7 @@ export * from './idempotency.errors';
 export { InMemoryIdempotencyStore } from './in-memory-idempotency.store';
 export { TypeOrmIdempotencyStore, idempotencyTableName } from './typeorm-idempotency.store';
 export { IdempotencyPurgeService } from './idempotency-purge.service';
-export { idempotencyKeysTable } from './idempotency-keys.table';
+export { idempotencyJobsTable, idempotencyKeysTable } from './idempotency-keys.table';
 export { IdempotencyClock } from './idempotency-clock';
 export { RetryPolicy, type RetryPolicyOptions } from './retry-policy';
 export type { IdempotencyOutcome } from './idempotency-outcome';

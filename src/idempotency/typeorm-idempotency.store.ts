@@ -53,6 +53,7 @@ interface KeyRow {
 @Injectable()
 export class TypeOrmIdempotencyStore implements IdempotencyStore {
   private readonly table: string;
+  private readonly jobsTable: string;
   private readonly sqlite: boolean;
   private readonly classify: DatabaseErrorClassifier;
   private mariadb?: Promise<boolean>;
@@ -71,6 +72,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     this.classify = options.classifyError;
     this.sqlite = dataSource.options.type === 'better-sqlite3';
     this.table = idempotencyTableName(this.sqlite ? undefined : options.schema);
+    this.jobsTable = this.table.replace(/idempotency_keys$/, 'idempotency_jobs');
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
@@ -208,6 +210,26 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
       this.toDb(now),
     ]);
     return affected ?? 0;
+  }
+
+  /**
+   * One row per job; the lease moves by a conditional UPDATE, so two processes can never both hold
+   * it. On a Galera cluster two nodes updating the row at once are decided by certification: the
+   * loser's write fails as a deadlock, which here means "someone else has it".
+   */
+  async leaseJob(job: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean> {
+    try {
+      await this.run(`INSERT ${this.sqlite ? 'OR IGNORE' : 'IGNORE'} INTO ${this.jobsTable} (name, owner, lease_expires_at) VALUES (?, NULL, NULL)`, [job]);
+      const { affected } = await this.run(
+        `UPDATE ${this.jobsTable} SET owner = ?, lease_expires_at = ?
+          WHERE name = ? AND (owner IS NULL OR owner = ? OR lease_expires_at <= ?)`,
+        [owner, this.toDb(leaseExpiresAt), job, owner, this.toDb(now)],
+      );
+      return affected === 1;
+    } catch (error) {
+      if (this.classify(error) === 'conflict') return false;
+      throw error;
+    }
   }
 
   classifyError(error: unknown): StoreFault | undefined {

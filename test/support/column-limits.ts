@@ -195,6 +195,10 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   'webhook_attempts.outcome': { why: 'delivered, retrying or failed', values: same('delivered', 'retrying', 'failed') },
   'webhook_attempts.duration_ms': { why: 'milliseconds of one attempt', values: same(2 ** 31 - 1) },
 
+  'idempotency_jobs.name': { why: 'a job name of the module', values: same('idempotency-purge') },
+  'idempotency_jobs.owner': { why: 'a UUID', values: same('ffffffff-ffff-4fff-bfff-ffffffffffff') },
+  'idempotency_jobs.lease_expires_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+
   // The migration lease (src/database/migration-lock.ts): one row, written by the server only.
   'schema_migration_lock.id': { why: 'always 1', values: same(1) },
   'schema_migration_lock.owner': { why: 'a UUID', values: same('ffffffff-ffff-4fff-bfff-ffffffffffff') },

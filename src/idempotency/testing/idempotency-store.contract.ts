@@ -152,6 +152,16 @@ export function describeIdempotencyStoreContract(name: string, fixture: () => St
       if (second.outcome === 'existing') expect(second.record.status).toBe('completed');
     });
 
+    it('leases a background job to one owner at a time, renewable by its holder, free once it lapses', async () => {
+      const job = `job-${randomUUID()}`.slice(0, 40);
+      expect(await store().leaseJob(job, 'owner-a', t0, at(10_000))).toBe(true);
+      expect(await store().leaseJob(job, 'owner-b', at(1_000), at(11_000))).toBe(false);
+      expect(await store().leaseJob(job, 'owner-a', at(5_000), at(15_000))).toBe(true);
+      expect(await store().leaseJob(job, 'owner-b', at(14_000), at(24_000))).toBe(false);
+      expect(await store().leaseJob(job, 'owner-b', at(15_000), at(25_000))).toBe(true);
+      expect(await store().leaseJob(job, 'owner-a', at(16_000), at(26_000))).toBe(false);
+    });
+
     it('purges expired keys only, at most a batch at a time', async () => {
       const prefix = `purge-${randomUUID()}`;
       for (let i = 0; i < 3; i++) await store().mint({ scope: 'cli_purge', key: `${prefix}-${i}`, purpose: null, now: t0, expiresAt: at(1_000) });
