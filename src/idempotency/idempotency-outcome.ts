@@ -1,6 +1,8 @@
 /** What the idempotency layer did with a request; set on the request for logs and metrics. */
 export type IdempotencyOutcome =
   | 'executed'
+  /** A multi-phase request answered before its outcome was known (202); the key is resumed later. */
+  | 'pending'
   | 'replayed'
   | 'in_use'
   | 'reused'

@@ -6,7 +6,8 @@ import { Clock } from './clock';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
 import { KeyedRequest, readKeyedRequest } from './keyed-request';
 import { Declined, ResponseCapture, Unstored } from './response-capture';
-import { IdempotencyRecord, IdempotencyStore, LeaseLostError, StoredResponse } from './idempotency-store';
+import { IdempotencyRecord, IdempotencyStore, isUnfinishedPhased, LeaseLostError, StoredResponse } from './idempotency-store';
+import { PhasedExecution, PhasedResult } from './phased-execution';
 import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
@@ -42,6 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly clock: Clock,
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
+    private readonly phased: PhasedExecution,
   ) {
     this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
   }
@@ -63,11 +65,71 @@ export class IdempotencyInterceptor implements NestInterceptor {
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
 
+    if (route.phases) return this.executePhased(keyed, request.body, response, next, outcome);
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
     if (existing?.status === 'completed' && existing.expiresAt > this.clock.now()) {
       return this.replay(existing, keyed, response, outcome);
     }
     return this.execute(keyed, response, next, outcome);
+  }
+
+  /**
+   * A multi-phase route (idempotency.md §7): replay a finished key; resume one left at a recovery
+   * point once its lease is ours; otherwise run it as new (its first phase claims the key). While
+   * another request or the completer holds the lease, wait for it, bounded, then 409.
+   */
+  private async executePhased(keyed: KeyedRequest, body: unknown, response: unknown, next: CallHandler, outcome: Outcome) {
+    const waitUntil = Date.now() + this.options.waitMs;
+    const handler = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    for (;;) {
+      const record = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
+      if (record?.status === 'completed' && record.expiresAt > this.clock.now()) return this.replay(record, keyed, response, outcome);
+      const result = await this.attemptPhased(record, keyed, body, handler, outcome);
+      if (result?.kind === 'declined') return this.recordDecline(keyed, response, result.response, outcome);
+      if (result && result.kind !== 'conflict') {
+        outcome(result.kind === 'pending' ? 'pending' : 'executed');
+        return this.responses.send(response, result.response);
+      }
+      if (Date.now() >= waitUntil) {
+        outcome('in_use');
+        throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
+      }
+      await sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** One attempt: resume the key if its lease can be had, or start it; `undefined` while it is held. */
+  private async attemptPhased(
+    record: IdempotencyRecord | null,
+    keyed: KeyedRequest,
+    body: unknown,
+    handler: () => Promise<unknown>,
+    outcome: Outcome,
+  ): Promise<PhasedResult | undefined> {
+    if (record && isUnfinishedPhased(record) && record.fingerprint !== keyed.fingerprint) {
+      this.replay(record, keyed, {}, outcome); // throws 422: the key names another request
+    }
+    try {
+      if (record && isUnfinishedPhased(record)) {
+        const owner = randomUUID();
+        const now = this.clock.now();
+        const leaseExpiresAt = new Date(now.getTime() + this.options.leaseMs);
+        if (await this.store.inTransaction(() => this.store.acquire(keyed.scope, keyed.key, owner, now, leaseExpiresAt))) {
+          // Read again now that the lease is ours: a holder may have committed a phase since `find`.
+          const current = await this.store.find(keyed.scope, keyed.key);
+          return await this.phased.resume(current!, owner, handler);
+        }
+        return undefined;
+      }
+      return await this.phased.start(keyed, body, handler);
+    } catch (error) {
+      if (this.store.classifyError(error) !== undefined || error instanceof LeaseLostError) {
+        outcome('store_unavailable');
+        throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause: error });
+      }
+      outcome('released');
+      throw error;
+    }
   }
 
   /**

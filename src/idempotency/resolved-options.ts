@@ -32,6 +32,11 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
     maxTransientRetries: 3,
     purgeEnabled: true,
     purgeBatchSize: 1_000,
+    completerEnabled: false,
+    completerIntervalMs: 1_000,
+    completerGraceMs: 2_000,
+    completerMaxBackoffMs: 60_000,
+    checkpoint: () => undefined,
     renderError: renderHttpException,
     isStoredStatus: isDefiniteOutcome,
     ...stripUndefined(options),
@@ -40,7 +45,7 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
   if (typeof resolved.scope !== 'function') {
     throw new Error('IdempotencyModule: the scope option is required (a function from request to client id).');
   }
-  for (const name of ['ttlSeconds', 'leaseMs', 'waitMs', 'purgeBatchSize'] as const) {
+  for (const name of ['ttlSeconds', 'leaseMs', 'waitMs', 'purgeBatchSize', 'completerIntervalMs', 'completerMaxBackoffMs'] as const) {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] <= 0) {
       throw new Error(`IdempotencyModule: ${name} must be a positive integer; got ${resolved[name]}.`);
     }
