@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   insufficient_funds: 402,
   account_not_found: 404,
   transfer_not_found: 404,
+  payout_not_found: 404,
   currency_mismatch: 422,
   same_account: 422,
   amount_exceeds_refundable: 422,

@@ -10,6 +10,13 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   bootstrapClientName: string;
   idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  /**
+   * The bank payouts go through. `url` is empty on the embedded default without `BANK_URL`:
+   * `npm start` then serves a simulated bank in-process and fills it in.
+   */
+  bank: { url: string; timeoutMs: number };
+  /** Run the completer of unfinished multi-phase requests (payouts) in this process. */
+  completerEnabled: boolean;
   /** Requests per minute per client (per process). */
   rateLimitPerMinute: number;
   logLevel: string;
@@ -68,6 +75,12 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   const leaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', 60_000, 1_000);
   const waitMs = integer(env, 'IDEMPOTENCY_WAIT_MS', 5_000, 0);
   if (waitMs >= leaseMs) throw new ConfigurationError('IDEMPOTENCY_WAIT_MS', `must be shorter than IDEMPOTENCY_LEASE_MS (${leaseMs})`);
+  const bankTimeoutMs = integer(env, 'BANK_TIMEOUT_MS', 5_000, 100);
+  // A payout holds its key's lease across its bank calls (a resume makes two: a lookup, then the
+  // transfer): they must end before the lease does.
+  if (bankTimeoutMs * 2 >= leaseMs) throw new ConfigurationError('BANK_TIMEOUT_MS', `must be under half of IDEMPOTENCY_LEASE_MS (${leaseMs})`);
+  const bankUrl = env.BANK_URL?.trim() || (env.DATABASE_URL?.trim() ? 'http://127.0.0.1:4000' : '');
+  if (bankUrl && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(bankUrl)) throw new ConfigurationError('BANK_URL', `must be an http(s) URL such as http://127.0.0.1:4000`);
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
@@ -84,6 +97,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitMs: Math.max(waitMs, 1),
       schema,
     },
+    bank: { url: bankUrl.replace(/\/$/, ''), timeoutMs: bankTimeoutMs },
+    completerEnabled: boolean(env, 'COMPLETER_ENABLED', true),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };

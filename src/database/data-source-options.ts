@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { ConfigurationError } from '../config/app-config';
 import { PAYMENTS_ENTITIES } from '../payments/payments.entities';
 import { ClientEntity } from '../auth/client.entity';
+import { PayoutEntity } from '../payouts/payout.entity';
 import { MIGRATIONS } from './migrations';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -18,7 +19,7 @@ export function dialectOf(databaseUrl: string): Dialect {
  */
 export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number; migrationsRun?: boolean } = {}): DataSourceOptions {
   const common = {
-    entities: [ClientEntity, ...PAYMENTS_ENTITIES],
+    entities: [ClientEntity, ...PAYMENTS_ENTITIES, PayoutEntity],
     migrations: MIGRATIONS,
     migrationsRun: opts.migrationsRun ?? false,
     synchronize: false,

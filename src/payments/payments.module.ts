@@ -9,5 +9,6 @@ import { TransfersService } from './transfers.service';
 @Module({
   controllers: [AccountsController, TransfersController],
   providers: [AccountsService, TransfersService, LedgerService],
+  exports: [LedgerService],
 })
 export class PaymentsModule {}

@@ -1,0 +1,9 @@
+import { DomainError } from '../common/domain-error';
+import { isWellFormedId } from '../common/ids';
+
+export class PayoutNotFoundError extends DomainError {
+  readonly code = 'payout_not_found';
+  constructor(payoutId: string) {
+    super(isWellFormedId(payoutId) ? `No such payout: ${payoutId}.` : 'No such payout.');
+  }
+}
