@@ -45,6 +45,7 @@ export class AppModule {
           waitMs: config.idempotency.waitMs,
           schema: config.idempotency.schema,
           completerEnabled: config.completerEnabled,
+          completerGraceMs: config.completerGraceMs,
           checkpoint: crashPoint,
         }),
         PaymentsModule,

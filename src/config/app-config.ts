@@ -17,6 +17,8 @@ export interface AppConfig {
   bank: { url: string; timeoutMs: number };
   /** Run the completer of unfinished multi-phase requests (payouts) in this process. */
   completerEnabled: boolean;
+  /** How long an unfinished payout is left to its client's retry before the completer takes it. */
+  completerGraceMs: number;
   /** Requests per minute per client (per process). */
   rateLimitPerMinute: number;
   logLevel: string;
@@ -99,6 +101,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     },
     bank: { url: bankUrl.replace(/\/$/, ''), timeoutMs: bankTimeoutMs },
     completerEnabled: boolean(env, 'COMPLETER_ENABLED', true),
+    completerGraceMs: integer(env, 'COMPLETER_GRACE_MS', 2_000, 0),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
