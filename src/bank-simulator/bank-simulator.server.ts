@@ -47,6 +47,7 @@ export async function startBankSimulator(options: { port: number; databaseFile: 
   let random = { rate: 0, delayMs: 1_500 };
   const sockets = new Set<Socket>();
   let downUntil = 0;
+  let downTimer: NodeJS.Timeout | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://bank');
@@ -135,7 +136,8 @@ export async function startBankSimulator(options: { port: number; databaseFile: 
       res.on('finish', () => {
         server.close();
         for (const socket of sockets) socket.destroy();
-        setTimeout(() => server.listen(port, host), seconds * 1000).unref();
+        // Not unref()d: a simulator process with nothing else to do must live to come back.
+        downTimer = setTimeout(() => server.listen(port, host), seconds * 1000);
       });
       return;
     }
@@ -163,8 +165,9 @@ export async function startBankSimulator(options: { port: number; databaseFile: 
     port,
     store,
     close: async () => {
+      clearTimeout(downTimer);
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
     },
   };
