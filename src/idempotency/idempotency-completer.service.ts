@@ -62,6 +62,11 @@ export class IdempotencyCompleter implements OnApplicationBootstrap, OnApplicati
     const idleSince = new Date(this.clock.now().getTime() - this.options.completerGraceMs);
     const records = await this.store.findUnfinished(idleSince, BATCH);
     pass.found = records.length;
+    if (records.length < BATCH) {
+      // Every unfinished key was seen: forget the backoff of those finished elsewhere (a client retry).
+      const unfinished = new Set(records.map((record) => `${record.scope}\u0000${record.key}`));
+      for (const id of this.backoff.keys()) if (!unfinished.has(id)) this.backoff.delete(id);
+    }
     for (const record of records) {
       const id = `${record.scope}\u0000${record.key}`;
       const wait = this.backoff.get(id);

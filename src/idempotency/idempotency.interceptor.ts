@@ -60,7 +60,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async handle(request: IdempotencyRequest, response: unknown, route: IdempotentOptions, next: CallHandler) {
-    const keyed = readKeyedRequest(request, route, this.options, this.adapter);
+    // A multi-phase route cannot run without a key: its resume and its completer need one.
+    const keyed = readKeyedRequest(request, route.phases ? { ...route, required: true } : route, this.options, this.adapter);
     if (!keyed) return lastValueFrom(next.handle(), { defaultValue: undefined });
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);

@@ -56,7 +56,7 @@ export class IdempotentRun {
 
   /** The last phase that committed for this request, or `null` before the first. */
   get recoveryPoint(): string | null {
-    return this.current().recoveryPoint;
+    return phasedRuns.getStore()?.recoveryPoint ?? null;
   }
 
   /**
@@ -64,8 +64,9 @@ export class IdempotentRun {
    * it), or, when this phase committed on an earlier attempt, returns what it returned then.
    */
   async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const run = this.current();
-    if (name === 'finished' || name === 'started') throw new Error(`IdempotentRun: "${name}" is a reserved recovery point name.`);
+    const run = phasedRuns.getStore();
+    if (!run) return this.undeduplicated(work);
+    this.checkName(name);
     if (Object.prototype.hasOwnProperty.call(run.states, name)) return run.states[name] as T;
     const value = await this.transaction(run, async () => {
       const result = await work();
@@ -94,7 +95,8 @@ export class IdempotentRun {
    * (recovery point `finished`) in the same transaction, and replayed to every later retry.
    */
   async finish(work: () => Promise<RenderedResponse>): Promise<unknown> {
-    const run = this.current();
+    const run = phasedRuns.getStore();
+    if (!run) return (await this.undeduplicated(work)).body;
     const rendered = await this.transaction(run, async () => {
       const response = await work();
       await this.store.finish(run.scope, run.key, run.owner!, stored(response), this.clock.now());
@@ -110,7 +112,8 @@ export class IdempotentRun {
    * storing it, and let go of the lease so that a retry or the completer may resume at once.
    */
   async pending(response: RenderedResponse): Promise<unknown> {
-    const run = this.current();
+    const run = phasedRuns.getStore();
+    if (!run) return response.body;
     if (run.owner) {
       const owner = run.owner;
       // Best effort: if this fails, the lease lapses by itself.
@@ -156,10 +159,16 @@ export class IdempotentRun {
     run.owner = owner;
   }
 
-  private current(): PhasedRun {
-    const run = phasedRuns.getStore();
-    if (!run) throw new Error('IdempotentRun: no multi-phase request here; mark the route @Idempotent({ phases: true, purpose }).');
-    return run;
+  /**
+   * Outside a multi-phase request (the module runs with `enabled: false`, for benchmarking and
+   * debugging only): each phase is still one transaction, but nothing is deduplicated or resumed.
+   */
+  private undeduplicated<T>(work: () => Promise<T>): Promise<T> {
+    return this.store.inTransaction(work);
+  }
+
+  private checkName(name: string): void {
+    if (name === 'finished' || name === 'started') throw new Error(`IdempotentRun: "${name}" is a reserved recovery point name.`);
   }
 }
 
