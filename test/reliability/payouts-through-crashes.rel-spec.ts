@@ -164,6 +164,7 @@ describe(`payouts through crashes: ${sizes.payouts} payouts, 2 processes SIGKILL
       suite: 'payouts through crashes',
       durationMs: Date.now() - started,
       requests: attempts.total,
+      retries: attempts.total - sizes.payouts,
       kills: fleet.kills,
       restarts: fleet.restarts,
       answers: attempts.counts,
