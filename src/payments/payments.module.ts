@@ -12,5 +12,6 @@ import { TransfersService } from './transfers.service';
   imports: [TypeOrmModule.forFeature(PAYMENTS_ENTITIES)],
   controllers: [AccountsController, TransfersController],
   providers: [AccountsService, TransfersService, LedgerService],
+  exports: [LedgerService],
 })
 export class PaymentsModule {}
