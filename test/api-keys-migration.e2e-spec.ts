@@ -69,7 +69,9 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
     const ds = await open(dataSourceOptions(db.url).migrations as MigrationClass[]);
     try {
       await ds.undoLastMigration();
-      const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(`SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`);
+      const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(
+        `SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`,
+      );
       expect(rows).toEqual(clients.map((client) => ({ id: client.id, api_key_hash: hashSecret(client.secret) })));
       await ds.runMigrations();
       const [{ key_count: keys, owners }] = await ds.query('SELECT COUNT(*) AS key_count, (SELECT COUNT(*) FROM clients) AS owners FROM api_keys');
