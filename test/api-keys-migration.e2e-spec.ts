@@ -3,6 +3,7 @@ import { hashSecret } from '../src/auth/api-key-secret';
 import { ClientKeysService } from '../src/auth/client-keys.service';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { InitialSchema1764288000000 } from '../src/database/migrations/1764288000000-initial-schema';
+import { ApiKeys1765100000000 } from '../src/database/migrations/1765100000000-api-keys';
 import { bearer, bootTestApp } from './support/app';
 import { createTestDatabase, databaseKinds, TestDatabase } from './support/databases';
 
@@ -66,9 +67,11 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
   });
 
   it('reverting puts the newest usable key back into clients, and migrating again brings the keys back', async () => {
-    const ds = await open(dataSourceOptions(db.url).migrations as MigrationClass[]);
+    const migrations = dataSourceOptions(db.url).migrations as MigrationClass[];
+    const ds = await open(migrations);
     try {
-      await ds.undoLastMigration();
+      // Undo this migration and every one written after it, newest first.
+      for (let i = migrations.length - 1; i >= migrations.indexOf(ApiKeys1765100000000); i--) await ds.undoLastMigration();
       const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(
         `SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`,
       );
