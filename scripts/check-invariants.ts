@@ -4,9 +4,10 @@ const USAGE = `usage: npm run check:invariants -- --url mysql://user:pass@host:3
 
 Reads the database and checks the ledger and idempotency-key invariants: entries sum to zero, every
 posting balances, balances equal their entries, no negative customer balance, reversals within their
-transfer, two entries per transfer, no orphan entry, no posting across clients, no committed in_progress
-key, every completed key has a response, every stored success names an existing object, no key (tagged
-in a transfer's metadata.idempotency_key) executed twice.
+transfer, two entries per transfer, no orphan entry, no posting across clients, the in-transit balance
+equals the pending payouts, every payout has the postings of its status, no committed in_progress key
+(but multi-phase keys at a recovery point), every completed key has a response, every stored success
+names an existing object, no key (tagged in a transfer's metadata.idempotency_key) executed twice.
 Exit status: 0 all hold, 1 a violation, 2 bad usage or database unreachable. DATABASE_URL is the default --url.`;
 
 /** `--name value` or `--name=value`. */

@@ -79,10 +79,23 @@ function printIssued({ key, secret }: IssuedKey, clientId: string): void {
 function printList(keys: ApiKeyEntity[]): void {
   if (!keys.length) return console.log('no keys');
   const now = new Date();
-  const rows = keys.map((key) => [key.id, `${key.keyPrefix}…`, key.readOnly ? 'read-only' : 'full', describeState(key, now), iso(key.createdAt) ?? '', iso(key.lastUsedAt) ?? 'never']);
+  const rows = keys.map((key) => [
+    key.id,
+    `${key.keyPrefix}…`,
+    key.readOnly ? 'read-only' : 'full',
+    describeState(key, now),
+    iso(key.createdAt) ?? '',
+    iso(key.lastUsedAt) ?? 'never',
+  ]);
   const header = ['id', 'prefix', 'access', 'state', 'created', 'last used'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  for (const row of [header, ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 function describeState(key: ApiKeyEntity, now: Date): string {

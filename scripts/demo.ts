@@ -12,12 +12,14 @@ import { Fault, FaultProxy, ProxyEvent } from '../src/client/testing/fault-proxy
 import { loadAppConfig } from '../src/config/app-config';
 import { createApp } from '../src/http-setup';
 import { runWebhooksDemo } from './demo-webhooks';
+import { payoutDemo } from './demo-payout';
 
 /**
  * `npm run demo [-- --url http://localhost:3000 --api-key sk_test_…]`: one logical transfer sent
  * through a network that loses answers, delivers them late, resets connections and duplicates
  * requests; the client retries with one key and the server moves the money exactly once.
  * `npm run demo -- --webhooks`: events delivered as signed webhooks to a receiver started here.
+ * `npm run demo -- --payout`: a payout through a bank that drops its answer (scripts/demo-payout.ts).
  */
 const TIMEOUT_MS = 1_000;
 const AMOUNT = 2_500;
@@ -31,7 +33,14 @@ const FAULTS: Array<[Fault, string]> = [
 const say = (line = '') => console.log(line);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { url: { type: 'string' }, 'api-key': { type: 'string' }, webhooks: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { url: { type: 'string' }, 'api-key': { type: 'string' }, webhooks: { type: 'boolean' }, payout: { type: 'boolean' } },
+  });
+  if (values.payout) {
+    if (values.url) throw new UsageError('--payout runs its own server and bank simulator; leave out --url');
+    process.exitCode = (await payoutDemo()) ? 0 : 1;
+    return;
+  }
   if (values.url && !values['api-key']) throw new UsageError('--url needs --api-key (the API key of a client on that server)');
   const started = Date.now();
   const server = values.url ? { url: values.url, apiKey: values['api-key']!, where: 'running server', stop: async () => {} } : await startEmbeddedServer();
@@ -154,7 +163,7 @@ class UsageError extends Error {}
 
 main().catch((error) => {
   if (error instanceof UsageError) {
-    console.error(`usage: npm run demo [-- --url <server url> --api-key <api key>] [--webhooks]\n${error.message}`);
+    console.error(`usage: npm run demo [-- --url <server url> --api-key <api key>] [--webhooks] | npm run demo -- --payout\n${error.message}`);
     process.exit(2);
   }
   console.error(`demo failed: ${(error as Error).message}`);

@@ -21,6 +21,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { IdempotencyModule } from './idempotency';
 import { PaymentsModule } from './payments/payments.module';
+import { PayoutsModule } from './payouts/payouts.module';
+import { crashPoint } from './common/test-crash';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -58,8 +60,12 @@ export class AppModule implements NestModule {
           leaseMs: config.idempotency.leaseMs,
           waitMs: config.idempotency.waitMs,
           schema: config.idempotency.schema,
+          completerEnabled: config.completerEnabled,
+          completerGraceMs: config.completerGraceMs,
+          checkpoint: crashPoint,
         }),
         PaymentsModule,
+        PayoutsModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

@@ -137,7 +137,12 @@ function setUpOpenApi(app: INestApplication): void {
         'Errors are `application/problem+json` with a stable `code`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`. A read-only key may only send GET requests; anything else answers 403 `permission_denied`.' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'Your API key: `Authorization: Bearer sk_test_…`. A read-only key may only send GET requests; anything else answers 403 `permission_denied`.',
+    })
     .build();
   SwaggerModule.setup('docs', app, () => documentPermissionDenied(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
 }

@@ -3,6 +3,7 @@ import { ConfigurationError, loadAppConfig } from './config/app-config';
 import { ensureStartupClients } from './auth/startup-clients';
 import { checkDatabaseReachable } from './database/database-preflight';
 import { createApp } from './http-setup';
+import { startBankSimulator } from './bank-simulator/bank-simulator.server';
 
 /** Reasons to stop at start-up, with the variable to fix named in one line. */
 function startupFailure(error: unknown): string {
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
   });
   const config = loadAppConfig();
   await checkDatabaseReachable(config.databaseUrl);
+  if (!config.bank.url) {
+    // The embedded default: a simulated bank in this process, so a payout works with no set-up.
+    const bank = await startBankSimulator({ port: 0, databaseFile: './data/bank.sqlite' });
+    config.bank.url = bank.url;
+    console.log(`simulated bank (in-process) on ${bank.url}; set BANK_URL to use another`);
+  }
   const app = await createApp(config);
   for (const line of await ensureStartupClients(app, config)) console.log(line);
   await app.listen(config.port, '0.0.0.0');

@@ -67,12 +67,14 @@ describe.each(databaseKinds())('moving the one key per client into api_keys on %
   });
 
   it('reverting puts the newest usable key back into clients, and migrating again brings the keys back', async () => {
-    const ds = await open(dataSourceOptions(db.url).migrations as MigrationClass[]);
+    const migrations = dataSourceOptions(db.url).migrations as MigrationClass[];
+    const ds = await open(migrations);
     try {
-      // Undo the key migration and every one after it, newest first.
-      const all = dataSourceOptions(db.url).migrations as MigrationClass[];
-      for (let i = all.indexOf(ApiKeys1765100000000); i < all.length; i++) await ds.undoLastMigration();
-      const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(`SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`);
+      // Undo this migration and every one written after it, newest first.
+      for (let i = migrations.length - 1; i >= migrations.indexOf(ApiKeys1765100000000); i--) await ds.undoLastMigration();
+      const rows: Array<{ id: string; api_key_hash: string }> = await ds.query(
+        `SELECT id, api_key_hash FROM clients WHERE id LIKE 'cli_premigration%' ORDER BY id`,
+      );
       expect(rows).toEqual(clients.map((client) => ({ id: client.id, api_key_hash: hashSecret(client.secret) })));
       await ds.runMigrations();
       const [{ key_count: keys, owners }] = await ds.query('SELECT COUNT(*) AS key_count, (SELECT COUNT(*) FROM clients) AS owners FROM api_keys');

@@ -76,7 +76,10 @@ describeOnMysql('revoking a key on %s with two server processes', (kind) => {
 
     const listed = await cli('client-keys.js', ['--client', clientId, 'list'], env);
     expect(listed.code).toBe(0);
-    const firstKeyId = listed.stdout.split('\n').find((line) => line.includes(firstKey.slice(0, 12)))!.split(/\s+/)[0];
+    const firstKeyId = listed.stdout
+      .split('\n')
+      .find((line) => line.includes(firstKey.slice(0, 12)))!
+      .split(/\s+/)[0];
     expect(firstKeyId).toMatch(/^key_/);
 
     const revoked = await cli('client-keys.js', ['--client', clientId, 'revoke', firstKeyId], env);

@@ -121,7 +121,7 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
       }
     });
 
-    it('revoking one key leaves the client\'s other keys working', async () => {
+    it("revoking one key leaves the client's other keys working", async () => {
       const { clientId, apiKey: first } = await newClient();
       const second = (await services().keys.create(clientId)).secret;
       const firstId = (await services().keys.list(clientId))[0].id;
@@ -149,14 +149,29 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
       const readOnly = (await services().keys.create(clientId, { readOnly: true })).secret;
       const auth = bearer(readOnly);
 
-      for (const path of ['/v1/accounts', `/v1/accounts/${from}`, `/v1/accounts/${from}/ledger`, '/v1/transfers', `/v1/transfers/${transfer.body.id}`]) {
+      for (const path of [
+        '/v1/accounts',
+        `/v1/accounts/${from}`,
+        `/v1/accounts/${from}/ledger`,
+        '/v1/transfers',
+        `/v1/transfers/${transfer.body.id}`,
+      ]) {
         expect({ path, status: (await t.http.get(path).set(auth)).status }).toEqual({ path, status: 200 });
       }
       const writes = [
         t.http.post('/v1/accounts').set(auth).send({ name: 'nope', currency: 'usd' }),
-        t.http.post(`/v1/accounts/${from}/deposits`).set({ ...auth, 'Idempotency-Key': newKey('ro') }).send({ amount: 1, currency: 'usd' }),
-        t.http.post('/v1/transfers').set({ ...auth, 'Idempotency-Key': newKey('ro') }).send(transferBody(from, to, 1)),
-        t.http.post(`/v1/transfers/${transfer.body.id}/reversals`).set({ ...auth, 'Idempotency-Key': newKey('ro') }).send({}),
+        t.http
+          .post(`/v1/accounts/${from}/deposits`)
+          .set({ ...auth, 'Idempotency-Key': newKey('ro') })
+          .send({ amount: 1, currency: 'usd' }),
+        t.http
+          .post('/v1/transfers')
+          .set({ ...auth, 'Idempotency-Key': newKey('ro') })
+          .send(transferBody(from, to, 1)),
+        t.http
+          .post(`/v1/transfers/${transfer.body.id}/reversals`)
+          .set({ ...auth, 'Idempotency-Key': newKey('ro') })
+          .send({}),
         t.http.post('/v1/idempotency-keys').set(auth).send({}),
       ];
       for (const res of await Promise.all(writes)) expectProblem(res, 403, 'permission_denied');
@@ -171,7 +186,10 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
       const account = await openAccount(t, full);
       const key = newKey('read-only');
       const deposit = (apiKey: string) =>
-        t.http.post(`/v1/accounts/${account}/deposits`).set({ ...bearer(apiKey), 'Idempotency-Key': key }).send({ amount: 300, currency: 'usd' });
+        t.http
+          .post(`/v1/accounts/${account}/deposits`)
+          .set({ ...bearer(apiKey), 'Idempotency-Key': key })
+          .send({ amount: 300, currency: 'usd' });
 
       expectProblem(await deposit(readOnly), 403, 'permission_denied');
       expect(await countRows(t, 'idempotency_keys', 'idempotency_key = ?', [key])).toBe(0);
@@ -197,11 +215,16 @@ describe.each(databasesAndAdapters())('API keys on %s over %s', (kind, adapter) 
   });
 
   it('the OpenAPI document lists 403 permission_denied on every writing operation, and on no reading one', async () => {
-    const document = (await suite.t.http.get('/docs-json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>> };
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+    const document = (await suite.t.http.get('/docs-json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+    };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
     const writes = operations.filter(({ method, operation }) => method !== 'get' && operation.security?.length);
     expect(writes.length).toBeGreaterThanOrEqual(5);
-    for (const { path, method, operation } of writes) expect({ path, method, has403: '403' in operation.responses }).toEqual({ path, method, has403: true });
+    for (const { path, method, operation } of writes)
+      expect({ path, method, has403: '403' in operation.responses }).toEqual({ path, method, has403: true });
     for (const { path, method, operation } of operations.filter(({ method }) => method === 'get')) {
       expect({ path, method, has403: '403' in operation.responses }).toEqual({ path, method, has403: false });
     }

@@ -32,6 +32,8 @@ describe.each(['express', 'fastify'] as const)('OpenAPI document on %s', (adapte
         '/v1/accounts/{id}/ledger',
         '/v1/idempotency-keys',
         '/v1/idempotency-keys/{key}',
+        '/v1/payouts',
+        '/v1/payouts/{id}',
         '/v1/transfers',
         '/v1/transfers/{id}',
         '/v1/transfers/{id}/reversals',
@@ -48,6 +50,7 @@ describe.each(['express', 'fastify'] as const)('OpenAPI document on %s', (adapte
     ['/v1/transfers', 'post'],
     ['/v1/accounts/{id}/deposits', 'post'],
     ['/v1/transfers/{id}/reversals', 'post'],
+    ['/v1/payouts', 'post'],
   ])('%s %s shows a required Idempotency-Key and the 409/422 answers', (path, method) => {
     expect(header(path, method)).toMatchObject({ required: true });
     expect(Object.keys(doc.paths[path][method].responses)).toEqual(expect.arrayContaining(['409', '422']));

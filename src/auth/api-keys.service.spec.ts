@@ -60,17 +60,20 @@ describe('ApiKeysService.authenticate', () => {
     expect(usage.used).toHaveBeenCalledWith('key_valid', NOW);
   });
 
-  it.each(['revoked', 'expired', 'unknown'] as const)('refuses a %s key after the same work as any other: one lookup, one constant-time compare', async (kind) => {
-    const { service, findOne, usage } = setUp();
-    // The module object itself (an `import * as` namespace would be a copy the service does not call through).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, see above
-    const compare = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'timingSafeEqual');
-    expect(await service.authenticate(secrets[kind])).toBeUndefined();
-    expect(findOne).toHaveBeenCalledTimes(1);
-    expect(compare).toHaveBeenCalledTimes(1);
-    expect(compare.mock.calls[0][0]).toHaveLength(32);
-    expect(usage.used).not.toHaveBeenCalled();
-  });
+  it.each(['revoked', 'expired', 'unknown'] as const)(
+    'refuses a %s key after the same work as any other: one lookup, one constant-time compare',
+    async (kind) => {
+      const { service, findOne, usage } = setUp();
+      // The module object itself (an `import * as` namespace would be a copy the service does not call through).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, see above
+      const compare = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'timingSafeEqual');
+      expect(await service.authenticate(secrets[kind])).toBeUndefined();
+      expect(findOne).toHaveBeenCalledTimes(1);
+      expect(compare).toHaveBeenCalledTimes(1);
+      expect(compare.mock.calls[0][0]).toHaveLength(32);
+      expect(usage.used).not.toHaveBeenCalled();
+    },
+  );
 
   it('answers repeated lookups from the cache, unknown keys included', async () => {
     const { service, findOne } = setUp(5_000);

@@ -47,7 +47,10 @@ export class ApiKeyNotFoundError extends DomainError {
   // Command-line only (`npm run client:keys`); never answered over HTTP.
   readonly status = 400;
   readonly stored = false;
-  constructor(readonly clientId: string, readonly keyId: string) {
+  constructor(
+    readonly clientId: string,
+    readonly keyId: string,
+  ) {
     super(`Client ${clientId} has no key ${keyId}; \`list\` shows its keys.`);
   }
 }
@@ -58,7 +61,10 @@ export class RotationNotPossibleError extends DomainError {
   // Command-line only (`npm run client:keys`); never answered over HTTP.
   readonly status = 400;
   readonly stored = false;
-  constructor(message: string, readonly ambiguous = false) {
+  constructor(
+    message: string,
+    readonly ambiguous = false,
+  ) {
     super(message);
   }
 }

@@ -20,6 +20,9 @@ import type {
   List,
   ListParams,
   ListTransfersParams,
+  ListPayoutsParams,
+  CreatePayoutParams,
+  Payout,
   MintedIdempotencyKey,
   PaymentsClientOptions,
   RequestOptions,
@@ -58,6 +61,7 @@ export class PaymentsClient {
   readonly idempotencyKeys: ReturnType<typeof idempotencyKeysResource>;
   readonly webhookEndpoints: ReturnType<typeof webhookEndpointsResource>;
   readonly events: ReturnType<typeof eventsResource>;
+  readonly payouts: ReturnType<typeof payoutsResource>;
 
   constructor(options: PaymentsClientOptions) {
     if (!options?.apiKey) throw new TypeError('PaymentsClient: apiKey is required (the secret key, sk_…).');
@@ -83,6 +87,7 @@ export class PaymentsClient {
     this.idempotencyKeys = idempotencyKeysResource(api);
     this.webhookEndpoints = webhookEndpointsResource(api);
     this.events = eventsResource(api);
+    this.payouts = payoutsResource(api);
   }
 }
 
@@ -127,6 +132,23 @@ function reversalsResource(api: Requester) {
   return {
     create: (transferId: string, params: CreateReversalParams = {}, options?: RequestOptions) =>
       api.post<Reversal>(`/v1/transfers/${segment(transferId)}/reversals`, params, options),
+  };
+}
+
+function payoutsResource(api: Requester) {
+  const list = (params: ListPayoutsParams = {}, options?: RequestOptions) => api.get<List<Payout>>('/v1/payouts', params, options);
+  return {
+    /**
+     * Pays out through the bank. Resolves to the payout `paid` or `failed`, or, when the bank's
+     * answer is not known yet, `pending` (`lastResponse.statusCode` 202): call again with the same
+     * `options.idempotencyKey` to resume it, or poll `retrieve`; it is never paid twice.
+     */
+    create: (params: CreatePayoutParams, options?: RequestOptions) => api.post<Payout>('/v1/payouts', params, options),
+    retrieve: (id: string, options?: RequestOptions) => api.get<Payout>(`/v1/payouts/${segment(id)}`, undefined, options),
+    list,
+    /** Every payout (of `params.account`, when given), newest first, fetching pages as the loop goes. */
+    listAutoPaging: (params: ListPayoutsParams = {}, options?: RequestOptions) =>
+      autoPaging((starting_after) => list({ ...params, starting_after }, options), params.starting_after),
   };
 }
 

@@ -41,6 +41,26 @@ export interface Transfer {
   created_at: string;
 }
 
+/**
+ * Money paid out through the bank. `pending` while the bank's answer is not known (the create call
+ * answered 202: call `payouts.create` again with the same key, or poll `payouts.retrieve`);
+ * then `paid`, or `failed` with `failure_code` (`account_closed`, `limit_exceeded`…).
+ */
+export interface Payout {
+  id: string;
+  object: 'payout';
+  account: string;
+  amount: number;
+  currency: string;
+  destination: { bank_account: string };
+  status: 'pending' | 'paid' | 'failed';
+  failure_code: string | null;
+  bank_reference: string | null;
+  description: string | null;
+  metadata: Metadata;
+  created_at: string;
+}
+
 export interface Reversal {
   id: string;
   object: 'reversal';
@@ -97,6 +117,20 @@ export interface CreateTransferParams {
   currency: string;
   description?: string;
   metadata?: Metadata;
+}
+
+export interface CreatePayoutParams {
+  account: string;
+  amount: number;
+  currency: string;
+  destination: { bank_account: string };
+  description?: string;
+  metadata?: Metadata;
+}
+
+export interface ListPayoutsParams extends ListParams {
+  /** Only payouts from this account. */
+  account?: string;
 }
 
 export interface CreateReversalParams {

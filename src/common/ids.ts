@@ -13,6 +13,6 @@ export function isWellFormedId(value: string): boolean {
 }
 
 /** A public id such as `acct_3kT9…`: a prefix naming the object and 120 random bits, never a sequence number. */
-export function newId(prefix: 'acct' | 'tr' | 'trr' | 'dep' | 'le' | 'cli' | 'key' | 'evt' | 'we' | 'whd' | 'wha'): string {
+export function newId(prefix: 'acct' | 'tr' | 'trr' | 'dep' | 'le' | 'cli' | 'key' | 'po' | 'evt' | 'we' | 'whd' | 'wha'): string {
   return `${prefix}_${randomBytes(15).toString('base64url')}`;
 }

@@ -18,6 +18,15 @@ export interface AppConfig {
   idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
   /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
   apiKeyCacheTtlMs: number;
+  /**
+   * The bank payouts go through. `url` is empty on the embedded default without `BANK_URL`:
+   * `npm start` then serves a simulated bank in-process and fills it in.
+   */
+  bank: { url: string; timeoutMs: number };
+  /** Run the completer of unfinished multi-phase requests (payouts) in this process. */
+  completerEnabled: boolean;
+  /** How long an unfinished payout is left to its client's retry before the completer takes it. */
+  completerGraceMs: number;
   /** Requests per minute per client: shared by every process through `redisUrl`, else per process. */
   rateLimitPerMinute: number;
   /** Redis for rate-limit counters shared by all processes (`REDIS_URL`); none: per process. */
@@ -117,6 +126,12 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     throw new ConfigurationError(variable, broken.problem.replace('leaseMs', 'IDEMPOTENCY_LEASE_MS'));
   }
   const lockWait = env.DB_LOCK_WAIT_SECONDS?.trim();
+  const bankTimeoutMs = integer(env, 'BANK_TIMEOUT_MS', 5_000, 100);
+  // A payout holds its key's lease across its bank calls (a resume makes two: a lookup, then the
+  // transfer): they must end before the lease does.
+  if (bankTimeoutMs * 2 >= leaseMs) throw new ConfigurationError('BANK_TIMEOUT_MS', `must be under half of IDEMPOTENCY_LEASE_MS (${leaseMs})`);
+  const bankUrl = env.BANK_URL?.trim() || (env.DATABASE_URL?.trim() ? 'http://127.0.0.1:4000' : '');
+  if (bankUrl && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(bankUrl)) throw new ConfigurationError('BANK_URL', `must be an http(s) URL such as http://127.0.0.1:4000`);
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
@@ -137,6 +152,9 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       schema,
     },
     apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
+    bank: { url: bankUrl.replace(/\/$/, ''), timeoutMs: bankTimeoutMs },
+    completerEnabled: boolean(env, 'COMPLETER_ENABLED', true),
+    completerGraceMs: integer(env, 'COMPLETER_GRACE_MS', 2_000, 0),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     redisUrl: redisUrl(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

@@ -1,5 +1,15 @@
 /** What the idempotency layer did with a request; set on the request for logs and metrics. */
-export type IdempotencyOutcome = 'executed' | 'replayed' | 'in_use' | 'reused' | 'invalid' | 'released' | 'lease_lost' | 'store_unavailable';
+export type IdempotencyOutcome =
+  | 'executed'
+  /** A multi-phase request answered before its outcome was known (202); the key is resumed later. */
+  | 'pending'
+  | 'replayed'
+  | 'in_use'
+  | 'reused'
+  | 'invalid'
+  | 'released'
+  | 'lease_lost'
+  | 'store_unavailable';
 
 /**
  * The parts of an Express or Fastify request the layer reads, and the outcome it leaves for logs

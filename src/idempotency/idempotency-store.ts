@@ -28,8 +28,31 @@ export interface IdempotencyRecord {
   response: StoredResponse | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /**
+   * Multi-phase routes only (`@Idempotent({ phases: true })`): the last phase that committed, or
+   * `finished`. A key `in_progress` at a recovery point is committed and resumed, never re-claimed.
+   */
+  recoveryPoint?: string | null;
+  /** JSON object of what each committed phase returned, by phase name. */
+  resumeState?: string | null;
+  /** The request body a resume runs with (JSON). */
+  requestBody?: string | null;
   createdAt: Date;
   expiresAt: Date;
+}
+
+/** Moves a multi-phase key to the recovery point of a phase that is committing with it. */
+export interface AdvanceRequest {
+  scope: string;
+  key: string;
+  owner: string;
+  recoveryPoint: string;
+  resumeState: string;
+  /** Written with the first phase, kept after. */
+  requestBody?: string;
+  now: Date;
+  /** Each phase renews the lease, so a long request keeps it between phases. */
+  leaseExpiresAt: Date;
 }
 
 export interface ClaimRequest {
@@ -110,6 +133,22 @@ export interface IdempotencyStore {
    * `owner` holds it now, false while another owner's lease runs. One process of many runs the job.
    */
   leaseJob(job: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean>;
+  /**
+   * Multi-phase: records the committed phase and renews the lease, in the phase's transaction.
+   * Fails with `LeaseLostError` unless `owner` still holds the key, so the phase rolls back.
+   */
+  advance(request: AdvanceRequest): Promise<void>;
+  /** Multi-phase: records the final response (recovery point `finished`); `LeaseLostError` as `complete`. */
+  finish(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void>;
+  /**
+   * Multi-phase: takes the lease of a key left at a recovery point whose holder let go or lapsed.
+   * `true` when `owner` now holds it. Commits on its own.
+   */
+  acquire(scope: string, key: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean>;
+  /** Multi-phase: `owner` lets go of the lease now (an unknown outcome, an error); no-op if it lost it. */
+  release(scope: string, key: string, owner: string, now: Date): Promise<void>;
+  /** Multi-phase keys left at a recovery point whose lease ran out at or before `idleSince`, oldest first. */
+  findUnfinished(idleSince: Date, limit: number): Promise<IdempotencyRecord[]>;
   /** Whether an error of this store is worth retrying (deadlock) or means it is unreachable. */
   classifyError(error: unknown): StoreFault | undefined;
   /** Throws when the store cannot be reached. */
@@ -128,7 +167,15 @@ export function isReplayable(record: IdempotencyRecord, now: Date): boolean {
  * of none), or it is an in-progress claim whose lease lapsed. Stores re-check this atomically.
  */
 export function isClaimable(record: IdempotencyRecord, request: Pick<ClaimRequest, 'now' | 'purpose'>): boolean {
+  // A multi-phase key at a recovery point has committed work (and maybe a foreign call) behind it:
+  // it is resumed by its own route or the completer, never taken over as new, even past retention.
+  if (isUnfinishedPhased(record)) return false;
   if (record.expiresAt <= request.now) return true;
   if (record.status === 'minted') return record.purpose === null || record.purpose === request.purpose;
   return record.status === 'in_progress' && record.leaseExpiresAt !== null && record.leaseExpiresAt <= request.now;
+}
+
+/** A multi-phase key whose request committed a phase and has not finished. */
+export function isUnfinishedPhased(record: Pick<IdempotencyRecord, 'status' | 'recoveryPoint'>): boolean {
+  return record.status === 'in_progress' && record.recoveryPoint !== null && record.recoveryPoint !== undefined;
 }

@@ -6,8 +6,9 @@ import { IdempotencyClock } from './idempotency-clock';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
 import { KeyedRequest, readKeyedRequest } from './keyed-request';
 import { Declined, ResponseCapture, Unstored } from './response-capture';
-import { ClaimResult, IdempotencyRecord, IdempotencyStore, isReplayable, StoredResponse } from './idempotency-store';
+import { ClaimResult, IdempotencyRecord, IdempotencyStore, isReplayable, isUnfinishedPhased, StoredResponse } from './idempotency-store';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotencyStoreUnavailableError, LeaseLostError } from './idempotency.errors';
+import { PhasedExecution, PhasedResult } from './phased-execution';
 import { IdempotencyOutcome, IdempotencyRequest, setOutcome } from './idempotency-outcome';
 import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
@@ -40,6 +41,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly clock: IdempotencyClock,
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
+    private readonly phased: PhasedExecution,
   ) {
     this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
   }
@@ -54,14 +56,82 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async handle(request: IdempotencyRequest, response: unknown, route: IdempotentOptions, next: CallHandler) {
-    const keyed = readKeyedRequest(request, route, this.options, this.adapter);
+    // A multi-phase route cannot run without a key: its resume and its completer need one.
+    const keyed = readKeyedRequest(request, route.phases ? { ...route, required: true } : route, this.options, this.adapter);
     if (!keyed) return lastValueFrom(next.handle(), { defaultValue: undefined });
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
 
+    if (route.phases) return this.executePhased(keyed, request.body, response, next, outcome);
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
     if (existing && isReplayable(existing, this.clock.now())) return this.replay(existing, keyed, response, outcome);
     return this.execute(keyed, response, next, outcome);
+  }
+
+  /**
+   * A multi-phase route (idempotency.md §7): replay a finished key; resume one left at a recovery
+   * point once its lease is ours; otherwise run it as new (its first phase claims the key). While
+   * another request or the completer holds the lease, wait for it until the deadline, then 409.
+   */
+  private async executePhased(keyed: KeyedRequest, body: unknown, response: unknown, next: CallHandler, outcome: Outcome) {
+    const deadline = Date.now() + this.options.waitMs;
+    const handler = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    for (;;) {
+      const record = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
+      if (record && isReplayable(record, this.clock.now())) return this.replay(record, keyed, response, outcome);
+      const result = await this.attemptPhased(record, keyed, body, handler, deadline, outcome);
+      if (result?.kind === 'declined') return this.recordDecline(keyed, response, result.response, outcome);
+      if (result && result.kind !== 'conflict') {
+        outcome(result.kind === 'pending' ? 'pending' : 'executed');
+        return this.responses.send(response, result.response);
+      }
+      if (record?.status === 'minted' && record.expiresAt > this.clock.now()) {
+        const answer = this.settle({ kind: 'existing', record }, keyed, response, outcome);
+        if (answer !== undefined) return answer;
+      }
+      await this.waitForHolder(deadline, outcome);
+    }
+  }
+
+  /** One attempt: resume the key if its lease can be had, or start it; `undefined` while it is held. */
+  private async attemptPhased(
+    record: IdempotencyRecord | null,
+    keyed: KeyedRequest,
+    body: unknown,
+    handler: () => Promise<unknown>,
+    deadline: number,
+    outcome: Outcome,
+  ): Promise<PhasedResult | undefined> {
+    if (record && isUnfinishedPhased(record) && record.fingerprint !== keyed.fingerprint) {
+      this.replay(record, keyed, {}, outcome); // throws 422: the key names another request
+    }
+    try {
+      if (record && isUnfinishedPhased(record)) {
+        const owner = randomUUID();
+        const now = this.clock.now();
+        const leaseExpiresAt = new Date(now.getTime() + this.options.leaseMs);
+        if (await this.store.inTransaction(() => this.store.acquire(keyed.scope, keyed.key, owner, now, leaseExpiresAt))) {
+          // Read again now that the lease is ours: a holder may have committed a phase since `find`.
+          const current = await this.store.find(keyed.scope, keyed.key);
+          return await this.phased.resume(current!, owner, handler);
+        }
+        return undefined;
+      }
+      return await this.phased.start(keyed, body, handler, deadline);
+    } catch (error) {
+      // Deadlocks were already re-run by the phase as the retry policy allows: what is left surfaces.
+      if (error instanceof LeaseLostError) {
+        outcome('lease_lost');
+        this.logger.warn(`idempotency lease lost: a phase committed after leaseMs (${this.options.leaseMs} ms); it was rolled back`);
+        throw error;
+      }
+      if (this.store.classifyError(error) !== undefined) {
+        outcome('store_unavailable');
+        throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause: error });
+      }
+      outcome('released');
+      throw error;
+    }
   }
 
   /**

@@ -12,6 +12,10 @@ import {
 } from './idempotency.module-definition';
 import type { IdempotencyModuleOptions } from './idempotency.options';
 import { IdempotencyPurgeService } from './idempotency-purge.service';
+import { IdempotencyCompleter } from './idempotency-completer.service';
+import { IdempotentRun } from './idempotent-run';
+import { PhasedExecution } from './phased-execution';
+import { PhasedHandlers } from './phased-handlers';
 import { IdempotencyStore } from './idempotency-store';
 import { RESOLVED_IDEMPOTENCY_OPTIONS, resolveIdempotencyOptions } from './resolved-options';
 import { TypeOrmIdempotencyStore } from './typeorm-idempotency.store';
@@ -54,8 +58,20 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         IdempotencyPurgeService,
         IdempotencyOpenApiService,
+        IdempotentRun,
+        PhasedExecution,
+        PhasedHandlers,
+        IdempotencyCompleter,
       ],
-      exports: [IdempotencyStore, IdempotencyPurgeService, IdempotencyClock, RESOLVED_IDEMPOTENCY_OPTIONS],
+      exports: [
+        IdempotencyStore,
+        IdempotencyPurgeService,
+        IdempotencyClock,
+        RESOLVED_IDEMPOTENCY_OPTIONS,
+        IdempotentRun,
+        PhasedHandlers,
+        IdempotencyCompleter,
+      ],
     };
   }
 }

@@ -68,6 +68,22 @@ export interface IdempotencyModuleOptions {
   purgeEnabled?: boolean;
   /** Rows deleted per purge statement, at most. Default 1 000. */
   purgeBatchSize?: number;
+  /** Run the completer of multi-phase keys in this process. Default `false`. */
+  completerEnabled?: boolean;
+  /** How often the completer looks for abandoned multi-phase keys. Default 1 000. */
+  completerIntervalMs?: number;
+  /**
+   * How long a multi-phase key must have been left alone (lease lapsed or let go) before the
+   * completer takes it, so that a client retrying at once gets there first. Default 2 000.
+   */
+  completerGraceMs?: number;
+  /** Longest pause between the completer's attempts at one key (doubling from 1 s). Default 60 000. */
+  completerMaxBackoffMs?: number;
+  /**
+   * Called at the named points of a multi-phase run: `after_phase:<name>` once a phase committed,
+   * `before_answer` once the final response is stored and not yet sent. For fault-injection tests.
+   */
+  checkpoint?: (point: string) => void;
 }
 
 export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyModuleOptions, 'schema' | 'classifyError'>> &

@@ -10,6 +10,13 @@ export interface IdempotentOptions {
   ttlSeconds?: number;
   /** Names what the route does (e.g. `transfers.create`); a key minted for another purpose is refused. */
   purpose?: string;
+  /**
+   * The route runs in atomic phases (`IdempotentRun.phase()`), with a foreign call between them:
+   * each phase commits and advances the key's recovery point, a retry resumes from it, and the
+   * completer finishes what was abandoned. Needs `purpose`, which names the route's resumer
+   * (`PhasedHandlers.register`). See `IdempotentRun`.
+   */
+  phases?: boolean;
 }
 
 /** Metadata holder; read by `IdempotencyInterceptor` with `getAllAndOverride([handler, class])`. */

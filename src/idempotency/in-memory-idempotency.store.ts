@@ -1,6 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { ClaimRequest, ClaimResult, IdempotencyRecord, IdempotencyStore, isClaimable, StoreFault, StoredResponse } from './idempotency-store';
+import {
+  AdvanceRequest,
+  ClaimRequest,
+  ClaimResult,
+  IdempotencyRecord,
+  IdempotencyStore,
+  isClaimable,
+  isUnfinishedPhased,
+  StoreFault,
+  StoredResponse,
+} from './idempotency-store';
 import { LeaseLostError } from './idempotency.errors';
 
 type Undo = () => void;
@@ -67,6 +77,54 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.onRollback(() => Object.assign(record, before));
   }
 
+  async advance(request: AdvanceRequest): Promise<void> {
+    const record = this.held(request.scope, request.key, request.owner, request.now);
+    this.change(record, {
+      recoveryPoint: request.recoveryPoint,
+      resumeState: request.resumeState,
+      requestBody: request.requestBody ?? record.requestBody ?? null,
+      leaseExpiresAt: request.leaseExpiresAt,
+    });
+  }
+
+  async finish(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void> {
+    const record = this.held(scope, key, owner, now);
+    this.change(record, { status: 'completed', recoveryPoint: 'finished', response, leaseOwner: null, leaseExpiresAt: null });
+  }
+
+  async acquire(scope: string, key: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean> {
+    const record = this.records.get(this.id(scope, key));
+    if (!record || !isUnfinishedPhased(record) || (record.leaseExpiresAt !== null && record.leaseExpiresAt > now)) return false;
+    Object.assign(record, { leaseOwner: owner, leaseExpiresAt });
+    return true;
+  }
+
+  async release(scope: string, key: string, owner: string, now: Date): Promise<void> {
+    const record = this.records.get(this.id(scope, key));
+    if (record?.status === 'in_progress' && record.leaseOwner === owner) Object.assign(record, { leaseOwner: null, leaseExpiresAt: now });
+  }
+
+  async findUnfinished(idleSince: Date, limit: number): Promise<IdempotencyRecord[]> {
+    return [...this.records.values()]
+      .filter((record) => isUnfinishedPhased(record) && (record.leaseExpiresAt === null || record.leaseExpiresAt <= idleSince))
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
+  }
+
+  private held(scope: string, key: string, owner: string, now: Date): IdempotencyRecord {
+    const record = this.records.get(this.id(scope, key));
+    if (!record || record.status !== 'in_progress' || record.leaseOwner !== owner || record.leaseExpiresAt! <= now) {
+      throw new LeaseLostError();
+    }
+    return record;
+  }
+
+  private change(record: IdempotencyRecord, changes: Partial<IdempotencyRecord>): void {
+    const before = { ...record };
+    Object.assign(record, changes);
+    this.onRollback(() => Object.assign(record, before));
+  }
+
   async mint(record: { scope: string; key: string; purpose: string | null; now: Date; expiresAt: Date }): Promise<void> {
     this.records.set(this.id(record.scope, record.key), {
       scope: record.scope,
@@ -88,7 +146,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     let deleted = 0;
     for (const [id, record] of this.records) {
       if (deleted === batchSize) break;
-      if (record.expiresAt <= now) {
+      if (record.expiresAt <= now && !isUnfinishedPhased(record)) {
         this.records.delete(id);
         deleted++;
       }

@@ -16,3 +16,6 @@ export type { IdempotencyOutcome } from './idempotency-outcome';
 export { requestFingerprint, canonicalJson } from './fingerprint';
 export { IdempotencyExceptionFilter } from './idempotency-exception.filter';
 export { parseIdempotencyKey, resolveIdempotencyKey } from './idempotency-key';
+export { IdempotentRun, type PhaseResponse } from './idempotent-run';
+export { PhasedHandlers, type PhasedHandler } from './phased-handlers';
+export { IdempotencyCompleter, type CompleterPass } from './idempotency-completer.service';

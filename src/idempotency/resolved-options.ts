@@ -20,7 +20,7 @@ function renderHttpException(error: unknown): RenderedResponse | undefined {
 
 /** A setting that breaks a rule of the module: which option, and what is wrong with it. */
 export interface OptionProblem {
-  option: 'ttlSeconds' | 'leaseMs' | 'waitMs' | 'purgeBatchSize' | 'schema';
+  option: 'ttlSeconds' | 'leaseMs' | 'waitMs' | 'purgeBatchSize' | 'completerIntervalMs' | 'completerMaxBackoffMs' | 'schema';
   problem: string;
 }
 
@@ -33,7 +33,7 @@ const SCHEMA_NAME = /^[A-Za-z0-9_]{1,64}$/;
  */
 export function idempotencyOptionProblems(options: Partial<Pick<IdempotencyModuleOptions, OptionProblem['option']>>): OptionProblem[] {
   const problems: OptionProblem[] = [];
-  for (const option of ['ttlSeconds', 'leaseMs', 'waitMs', 'purgeBatchSize'] as const) {
+  for (const option of ['ttlSeconds', 'leaseMs', 'waitMs', 'purgeBatchSize', 'completerIntervalMs', 'completerMaxBackoffMs'] as const) {
     const value = options[option];
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
       problems.push({ option, problem: `must be a positive integer; got ${value}` });
@@ -62,6 +62,11 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
     retryPolicy: new RetryPolicy({ retries: 3, baseDelayMs: 10, maxDelayMs: 200 }),
     purgeEnabled: true,
     purgeBatchSize: 1_000,
+    completerEnabled: false,
+    completerIntervalMs: 1_000,
+    completerGraceMs: 2_000,
+    completerMaxBackoffMs: 60_000,
+    checkpoint: () => undefined,
     renderError: renderHttpException,
     ...stripUndefined(options),
     scope: options.scope,

@@ -5,6 +5,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { IDEMPOTENCY_MODULE_OPTIONS } from './idempotency.module-definition';
 import type { IdempotencyModuleOptions } from './idempotency.options';
 import {
+  AdvanceRequest,
   ClaimRequest,
   ClaimResult,
   DatabaseErrorClassifier,
@@ -31,6 +32,9 @@ interface KeyRow {
   response_status: number | null;
   response_headers: string | null;
   response_body: string | null;
+  recovery_point?: string | null;
+  resume_state?: string | null;
+  request_body?: string | null;
   created_at: Date | string;
   expires_at: Date | string;
 }
@@ -150,7 +154,8 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
         WHERE scope = ? AND idempotency_key = ?
           AND (expires_at <= ?
                OR (status = 'minted' AND (purpose IS NULL OR purpose = ?))
-               OR (status = 'in_progress' AND lease_expires_at <= ?))`,
+               OR (status = 'in_progress' AND lease_expires_at <= ?))
+          AND NOT (status = 'in_progress' AND recovery_point IS NOT NULL)`,
       [
         now,
         request.purpose,
@@ -200,7 +205,8 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
    */
   async purgeExpired(now: Date, batchSize: number): Promise<number> {
     const rows: Array<{ id: number | string }> = await this.txHost.tx.query(
-      `SELECT id FROM ${this.table} WHERE expires_at <= ? ORDER BY expires_at LIMIT ${Number(batchSize)}`,
+      `SELECT id FROM ${this.table} WHERE expires_at <= ? AND NOT (status = 'in_progress' AND recovery_point IS NOT NULL)
+        ORDER BY expires_at LIMIT ${Number(batchSize)}`,
       [this.toDb(now)],
     );
     if (!rows.length) return 0;
@@ -230,6 +236,68 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
       if (this.classify(error) === 'conflict') return false;
       throw error;
     }
+  }
+
+  async advance(request: AdvanceRequest): Promise<void> {
+    const { affected } = await this.run(
+      `UPDATE ${this.table}
+          SET recovery_point = ?, resume_state = ?, request_body = COALESCE(?, request_body), lease_expires_at = ?
+        WHERE scope = ? AND idempotency_key = ? AND status = 'in_progress' AND lease_owner = ? AND lease_expires_at > ?`,
+      [
+        request.recoveryPoint,
+        request.resumeState,
+        request.requestBody ?? null,
+        this.toDb(request.leaseExpiresAt),
+        request.scope,
+        request.key,
+        request.owner,
+        this.toDb(request.now),
+      ],
+    );
+    if (affected !== 1) throw new LeaseLostError();
+  }
+
+  async finish(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void> {
+    const { affected } = await this.run(
+      `UPDATE ${this.table}
+          SET status = 'completed', recovery_point = 'finished', response_status = ?, response_headers = ?, response_body = ?,
+              lease_owner = NULL, lease_expires_at = NULL
+        WHERE scope = ? AND idempotency_key = ? AND status = 'in_progress' AND lease_owner = ? AND lease_expires_at > ?`,
+      [response.status, JSON.stringify(response.headers), response.body, scope, key, owner, this.toDb(now)],
+    );
+    if (affected !== 1) throw new LeaseLostError();
+  }
+
+  /**
+   * One conditional UPDATE: of two resumers (client retries, completers) racing for a lapsed lease,
+   * the row lock lets one through and the other re-reads a lease that is no longer lapsed.
+   */
+  async acquire(scope: string, key: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean> {
+    const { affected } = await this.run(
+      `UPDATE ${this.table} SET lease_owner = ?, lease_expires_at = ?
+        WHERE scope = ? AND idempotency_key = ? AND status = 'in_progress' AND recovery_point IS NOT NULL
+          AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
+      [owner, this.toDb(leaseExpiresAt), scope, key, this.toDb(now)],
+    );
+    return affected === 1;
+  }
+
+  async release(scope: string, key: string, owner: string, now: Date): Promise<void> {
+    await this.run(
+      `UPDATE ${this.table} SET lease_owner = NULL, lease_expires_at = ?
+        WHERE scope = ? AND idempotency_key = ? AND status = 'in_progress' AND lease_owner = ?`,
+      [this.toDb(now), scope, key, owner],
+    );
+  }
+
+  async findUnfinished(idleSince: Date, limit: number): Promise<IdempotencyRecord[]> {
+    const rows: KeyRow[] = await this.txHost.tx.query(
+      `SELECT * FROM ${this.table}
+        WHERE recovery_point IS NOT NULL AND status = 'in_progress' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+        ORDER BY lease_expires_at LIMIT ${Number(limit)}`,
+      [this.toDb(idleSince)],
+    );
+    return rows.map((row) => this.toRecord(row));
   }
 
   classifyError(error: unknown): StoreFault | undefined {
@@ -312,6 +380,9 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
             },
       leaseOwner: row.lease_owner,
       leaseExpiresAt: row.lease_expires_at === null ? null : this.fromDb(row.lease_expires_at),
+      recoveryPoint: row.recovery_point ?? null,
+      resumeState: row.resume_state ?? null,
+      requestBody: row.request_body ?? null,
       createdAt: this.fromDb(row.created_at),
       expiresAt: this.fromDb(row.expires_at),
     };

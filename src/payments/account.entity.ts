@@ -4,7 +4,8 @@ import { minorUnitsTransformer } from '../common/money';
 /**
  * A balance holder. `customer` accounts belong to a client's users and never go below zero;
  * one `external` account per client and currency stands for the world outside (deposits are
- * posted against it), so it may go negative and the ledger still sums to zero.
+ * posted against it), so it may go negative and the ledger still sums to zero. One `in_transit`
+ * account per client and currency holds payouts whose bank answer is not recorded yet.
  */
 @Entity({ name: 'accounts' })
 export class AccountEntity {
@@ -29,7 +30,7 @@ export class AccountEntity {
   balance: number;
 
   @Column({ type: 'varchar', length: 16 })
-  kind: 'customer' | 'external';
+  kind: 'customer' | 'external' | 'in_transit';
 
   /** `<client>:<currency>` on the external account, so there is exactly one; null otherwise. */
   @Column({ name: 'external_key', type: 'varchar', length: 64, nullable: true })

@@ -21,7 +21,7 @@ export class LedgerEntryEntity {
   postingId: string;
 
   @Column({ name: 'posting_type', type: 'varchar', length: 16 })
-  postingType: 'deposit' | 'transfer' | 'reversal';
+  postingType: 'deposit' | 'transfer' | 'reversal' | 'payout' | 'payout_settle' | 'payout_return';
 
   /** Positive credits the account, negative debits it. */
   @Column({ type: 'bigint', transformer: minorUnitsTransformer })

@@ -16,6 +16,8 @@ export interface PostingLeg {
   param?: string;
   /** The leg is on the client's external account; every other leg must be a customer account. */
   external?: boolean;
+  /** The leg is on the client's payouts-in-transit account (instead of a customer account). */
+  inTransit?: boolean;
 }
 
 export interface Posting {
@@ -64,7 +66,8 @@ export class LedgerService {
     const accounts = await this.lockAccounts(posting.clientId, posting.legs.map((leg) => leg.accountId));
     for (const leg of posting.legs) {
       const account = accounts.get(leg.accountId);
-      if (!account || (account.kind === 'external') !== Boolean(leg.external)) {
+      const kind = leg.external ? 'external' : leg.inTransit ? 'in_transit' : 'customer';
+      if (!account || account.kind !== kind) {
         throw new AccountNotFoundError(leg.accountId, leg.param);
       }
       if (account.currency !== posting.currency) throw new CurrencyMismatchError(account.id, account.currency, posting.currency);

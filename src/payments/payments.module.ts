@@ -13,5 +13,6 @@ import { TransfersService } from './transfers.service';
   imports: [TypeOrmModule.forFeature(PAYMENTS_ENTITIES), EventsModule],
   controllers: [AccountsController, TransfersController],
   providers: [AccountsService, TransfersService, LedgerService],
+  exports: [LedgerService],
 })
 export class PaymentsModule {}

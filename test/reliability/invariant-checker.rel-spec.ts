@@ -49,6 +49,8 @@ describe('the invariant checker', () => {
     ['every transfer has its two entries', (m) => ["UPDATE ledger_entries SET account_id = ? WHERE posting_id = ? AND amount > 0", [m.from, m.transfer]]],
     ['no entry without its posting', (m) => ["UPDATE ledger_entries SET posting_id = 'tr_gone' WHERE posting_type = 'reversal' AND account_id = ?", [m.from]]],
     ['postings stay within their client', (m) => ["UPDATE transfers SET client_id = 'cli_someone_else' WHERE id = ?", [m.transfer]]],
+    ['in-transit balance equals pending payouts', (m) => [payoutWithoutPostings('pending'), [m.from]]],
+    ['every payout has the postings of its status', (m) => [payoutWithoutPostings('paid'), [m.from]]],
     ['no committed in_progress key', (m) => ["UPDATE idempotency_keys SET status = 'in_progress' WHERE idempotency_key = ?", [m.key]]],
     ['every completed key has a response', (m) => ['UPDATE idempotency_keys SET response_body = NULL WHERE idempotency_key = ?', [m.key]]],
     ['every stored 2xx names an existing object', (m) => ["UPDATE transfers SET id = 'tr_renamed' WHERE id = ?", [m.transfer]]],
@@ -108,4 +110,10 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** A payout row of `status` on the account, written without the ledger postings its status needs. */
+function payoutWithoutPostings(status: 'pending' | 'paid'): string {
+  return `INSERT INTO payouts (id, client_id, account_id, amount, currency, bank_account, status, created_at, updated_at)
+          SELECT 'po_unposted', client_id, id, 100, currency, 'DE89 3704', '${status}', created_at, created_at FROM accounts WHERE id = ?`;
 }

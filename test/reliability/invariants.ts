@@ -22,7 +22,7 @@ export interface InvariantResult {
 export interface InvariantReport {
   results: InvariantResult[];
   ok: boolean;
-  rows: Record<'accounts' | 'ledger_entries' | 'transfers' | 'deposits' | 'reversals' | 'idempotency_keys' | 'events', number>;
+  rows: Record<'accounts' | 'ledger_entries' | 'transfers' | 'deposits' | 'reversals' | 'payouts' | 'idempotency_keys' | 'events', number>;
   keysByStatus: Record<string, number>;
   /** Tagged transfers per key: how many keys executed once, twice… */
   executionsPerKey: Record<string, number>;
@@ -130,9 +130,10 @@ async function runChecks(sql: Connection, options: CheckOptions): Promise<Invari
       `SELECT l.id, l.posting_id, l.posting_type FROM ledger_entries l
         WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = l.posting_id)
           AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.id = l.posting_id)
-          AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.id = l.posting_id)`,
+          AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.id = l.posting_id)
+          AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = l.posting_id)`,
     ),
-    'every entry belongs to a transfer, deposit or reversal',
+    'every entry belongs to a transfer, deposit, reversal or payout',
     (r) => `${r.id}: ${r.posting_type} ${r.posting_id}`,
   );
 
@@ -150,8 +151,44 @@ async function runChecks(sql: Connection, options: CheckOptions): Promise<Invari
   );
 
   check(
+    'in-transit balance equals pending payouts',
+    await rows(
+      `SELECT a.id, a.client_id, a.currency, a.balance,
+              (SELECT COALESCE(SUM(p.amount), 0) FROM payouts p
+                WHERE p.client_id = a.client_id AND p.currency = a.currency AND p.status = 'pending') AS pending
+         FROM accounts a WHERE a.kind = 'in_transit'
+       HAVING a.balance <> pending
+       UNION ALL
+       SELECT NULL, p.client_id, p.currency, 0, SUM(p.amount) FROM payouts p
+        WHERE p.status = 'pending' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'in_transit' AND a.client_id = p.client_id AND a.currency = p.currency)
+        GROUP BY p.client_id, p.currency`,
+    ),
+    "each client's in-transit account holds exactly its pending payouts, per currency",
+    (r) => `${r.client_id} ${r.currency}: in transit ${r.balance}, pending payouts ${r.pending}`,
+  );
+
+  check(
+    'every payout has the postings of its status',
+    await rows(
+      `SELECT p.id, p.status,
+              SUM(CASE WHEN l.posting_type = 'payout' AND ((l.account_id = p.account_id AND l.amount = -p.amount) OR (a.kind = 'in_transit' AND l.amount = p.amount)) THEN 1 ELSE 0 END) AS held,
+              SUM(CASE WHEN l.posting_type = 'payout_settle' AND ((a.kind = 'in_transit' AND l.amount = -p.amount) OR (a.kind = 'external' AND l.amount = p.amount)) THEN 1 ELSE 0 END) AS settled,
+              SUM(CASE WHEN l.posting_type = 'payout_return' AND ((a.kind = 'in_transit' AND l.amount = -p.amount) OR (l.account_id = p.account_id AND l.amount = p.amount)) THEN 1 ELSE 0 END) AS returned,
+              COUNT(l.id) AS n
+         FROM payouts p LEFT JOIN ledger_entries l ON l.posting_id = p.id LEFT JOIN accounts a ON a.id = l.account_id
+        GROUP BY p.id, p.status
+       HAVING NOT ((p.status = 'pending' AND held = 2 AND n = 2)
+                OR (p.status = 'paid' AND held = 2 AND settled = 2 AND n = 4)
+                OR (p.status = 'failed' AND held = 2 AND returned = 2 AND n = 4))`,
+    ),
+    'pending: held; paid: held and settled; failed: held and returned',
+    (r) => `${r.id} ${r.status}: ${r.n} entries (held ${r.held}, settled ${r.settled}, returned ${r.returned})`,
+  );
+
+  check(
     'no committed in_progress key',
-    await rows(`SELECT scope, idempotency_key, lease_expires_at FROM ${keys} WHERE status = 'in_progress'`),
+    // Multi-phase keys (payouts) wait at a recovery point, committed by design, until finished.
+    await rows(`SELECT scope, idempotency_key, lease_expires_at FROM ${keys} WHERE status = 'in_progress' AND recovery_point IS NULL`),
     'in-flight claims are never committed',
     (r) => `${r.scope}/${r.idempotency_key} (lease until ${r.lease_expires_at})`,
   );
@@ -181,7 +218,7 @@ async function runChecks(sql: Connection, options: CheckOptions): Promise<Invari
   for (const r of executions) executionsPerKey[String(r.n)] = (executionsPerKey[String(r.n)] ?? 0) + 1;
 
   const counts = {} as InvariantReport['rows'];
-  for (const table of ['accounts', 'ledger_entries', 'transfers', 'deposits', 'reversals', 'events'] as const) {
+  for (const table of ['accounts', 'ledger_entries', 'transfers', 'deposits', 'reversals', 'payouts', 'events'] as const) {
     counts[table] = Number((await rows(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   }
   const byStatus = await rows(`SELECT status, COUNT(*) AS n FROM ${keys} GROUP BY status`);
@@ -212,6 +249,18 @@ async function checkEvents(rows: Rows, check: Check): Promise<void> {
     );
   }
   check(
+    'every final payout has one event of its outcome, a pending one none',
+    await rows(
+      `SELECT p.id, p.status, COUNT(e.id) AS n FROM payouts p
+         LEFT JOIN events e ON e.object_id = p.id AND e.type IN ('payout.paid', 'payout.failed')
+        GROUP BY p.id, p.status
+       HAVING COUNT(e.id) <> CASE WHEN p.status IN ('paid', 'failed') THEN 1 ELSE 0 END
+           OR SUM(CASE WHEN e.type = CONCAT('payout.', p.status) THEN 1 ELSE 0 END) <> CASE WHEN p.status IN ('paid', 'failed') THEN 1 ELSE 0 END`,
+    ),
+    'one payout.paid per paid payout, one payout.failed per failed one, none while pending',
+    (r) => `${r.id} (${r.status}): ${r.n} event(s)`,
+  );
+  check(
     'every reversal has one transfer.reversed event',
     await rows(
       `SELECT x.id, x.reversals, x.events FROM (
@@ -229,14 +278,16 @@ async function checkEvents(rows: Rows, check: Check): Promise<void> {
     await rows(
       `SELECT e.id, e.type, e.object_id FROM events e
         WHERE (e.type IN ('transfer.created', 'transfer.reversed') AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = e.object_id))
-           OR (e.type = 'deposit.created' AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.id = e.object_id))`,
+           OR (e.type = 'deposit.created' AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.id = e.object_id))
+           OR (e.type = 'payout.paid' AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = e.object_id AND p.status = 'paid'))
+           OR (e.type = 'payout.failed' AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = e.object_id AND p.status = 'failed'))`,
     ),
-    'every event names a committed transfer or deposit',
+    'every event names a committed transfer, deposit or payout (in the state it announces)',
     (r) => `${r.id}: ${r.type} of missing ${r.object_id}`,
   );
 }
 
-const TABLE_BY_OBJECT: Record<string, string> = { transfer: 'transfers', deposit: 'deposits', reversal: 'reversals', account: 'accounts' };
+const TABLE_BY_OBJECT: Record<string, string> = { transfer: 'transfers', deposit: 'deposits', reversal: 'reversals', account: 'accounts', payout: 'payouts' };
 
 /** Stored successes whose body names an object (`{object, id}`) that is not in its table. */
 async function missingAcknowledged(sql: Connection, keys: string): Promise<string[]> {

@@ -43,6 +43,8 @@ export const sizes = {
   outages: sized('OUTAGES', 8),
   /** Transfers sent across those outages (suite 3). */
   outageTransfers: sized('OUTAGE_TRANSFERS', 800),
+  /** Payouts through the bank simulator while servers are SIGKILLed and the bank faults (suite 6). */
+  payouts: sized('PAYOUTS', 300),
   /** Property-based bad-input cases (suite 4); each is sent to both HTTP adapters. */
   fuzzCases: sized('FUZZ_CASES', 2000),
   /** Deposits and transfers whose events must reach a webhook receiver while processes are SIGKILLed. */

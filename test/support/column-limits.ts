@@ -10,6 +10,7 @@ import { MAX_MINOR_UNITS } from '../../src/common/money';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { presentTransfer } from '../../src/payments/payments.presenters';
 import { TransferEntity } from '../../src/payments/transfer.entity';
+import { CreatePayoutDto } from '../../src/payouts/dto/create-payout.dto';
 import { CreateWebhookEndpointDto } from '../../src/events/dto/create-webhook-endpoint.dto';
 import { EVENT_TYPES } from '../../src/events/event-types';
 import { SecretBox } from '../../src/events/secret-box';
@@ -101,6 +102,20 @@ function heaviestStoredResponses(): string[] {
   });
 }
 
+/** The largest payout request: the heaviest description and metadata, as the body a resume runs with. */
+function heaviestPayoutBodies(): string[] {
+  return heaviestMetadata().map((metadata, kind) =>
+    JSON.stringify({
+      account: LONGEST_ID,
+      amount: MAX_MINOR_UNITS,
+      currency: 'usd',
+      destination: { bank_account: 'A'.repeat(64) },
+      description: heaviestTexts(maxLengthOf(CreatePayoutDto, 'description'))[kind],
+      metadata,
+    }),
+  );
+}
+
 const text = (dto: new () => object, property: string) => () => heaviestTexts(maxLengthOf(dto, property));
 const same = (...values: ColumnValue[]) => () => values;
 
@@ -111,7 +126,10 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   '*.currency': { why: 'IsCurrencyCode: three letters', values: same('usd') },
   '*.amount': { why: 'IsMinorUnits, signed on ledger legs', values: same(...MONEY) },
   '*.created_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
-  '*.description': { why: '@MaxLength of every description', values: () => [...text(CreateDepositDto, 'description')(), ...text(CreateTransferDto, 'description')()] },
+  '*.description': {
+    why: '@MaxLength of every description',
+    values: () => [...text(CreateDepositDto, 'description')(), ...text(CreateTransferDto, 'description')(), ...text(CreatePayoutDto, 'description')()],
+  },
   '*.metadata': { why: 'IsMetadata, serialized as JSON', values: () => heaviestMetadata().map((m) => JSON.stringify(m)) },
 
   'clients.name': { why: 'client:create takes 1 to 100 characters', values: () => heaviestTexts(100) },
@@ -123,13 +141,16 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
     why: 'customer balances within 2^53-1; the external account anywhere in BIGINT',
     values: same(...MONEY, '9223372036854775807', '-9223372036854775808'),
   },
-  'accounts.kind': { why: 'customer or external', values: same('customer', 'external') },
+  'accounts.kind': { why: 'customer, external or in_transit', values: same('customer', 'external', 'in_transit') },
   'accounts.external_key': { why: '<client id>:<currency>', values: same(`${LONGEST_CLIENT_ID}:usd`) },
   'accounts.allow_negative': { why: 'a boolean', values: same(0, 1) },
 
   'ledger_entries.account_id': { why: 'an account id', values: same(LONGEST_ID) },
   'ledger_entries.posting_id': { why: 'a deposit, transfer or reversal id', values: same(LONGEST_ID) },
-  'ledger_entries.posting_type': { why: 'deposit, transfer or reversal', values: same('deposit', 'transfer', 'reversal') },
+  'ledger_entries.posting_type': {
+    why: 'deposit, transfer, reversal or a payout phase',
+    values: same('deposit', 'transfer', 'reversal', 'payout', 'payout_settle', 'payout_return'),
+  },
 
   'transfers.from_account': { why: 'CreateTransferDto.from_account', values: same(LONGEST_ID) },
   'transfers.to_account': { why: 'CreateTransferDto.to_account', values: same(LONGEST_ID) },
@@ -159,6 +180,16 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   },
   'idempotency_keys.response_body': { why: 'the heaviest transfer a keyed POST answers', values: heaviestStoredResponses },
   'idempotency_keys.expires_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+
+  'payouts.account_id': { why: 'CreatePayoutDto.account', values: same(LONGEST_ID) },
+  'payouts.bank_account': { why: 'PayoutDestinationDto.bank_account: 4 to 64 letters, digits, spaces or dashes', values: same('A'.repeat(64)) },
+  'payouts.status': { why: 'pending, paid or failed', values: same('pending', 'paid', 'failed') },
+  'payouts.failure_code': { why: "the bank's code as the adapter admits it (40 characters)", values: same(`a${'b'.repeat(39)}`) },
+  'payouts.bank_reference': { why: "the bank's transfer id as the adapter admits it (64 characters)", values: same('R'.repeat(64)) },
+  'payouts.updated_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
+  'idempotency_keys.recovery_point': { why: "a phase name of a multi-phase route, or 'finished'", values: same('p'.repeat(64)) },
+  'idempotency_keys.resume_state': { why: 'what the finished phases returned (ids), as JSON', values: same(JSON.stringify({ payout_created: { payout_id: LONGEST_ID } })) },
+  'idempotency_keys.request_body': { why: 'the body of a keyed multi-phase request: the heaviest payout', values: heaviestPayoutBodies },
 
   'api_keys.key_hash': { why: 'SHA-256 hex', values: same('f'.repeat(64)) },
   'api_keys.key_prefix': { why: 'the first 12 characters of a key', values: same('sk_test_abcd') },

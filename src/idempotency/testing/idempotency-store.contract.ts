@@ -162,6 +162,91 @@ export function describeIdempotencyStoreContract(name: string, fixture: () => St
       expect(await store().leaseJob(job, 'owner-a', at(16_000), at(26_000))).toBe(false);
     });
 
+    /** A multi-phase key whose first phase committed (recovery point `reserved`), held by `owner` until `leaseEnds`. */
+    async function advanced(key: string, leaseEnds = at(60_000)) {
+      const claim = request(key);
+      await store().inTransaction(async () => {
+        expect(await store().claim(claim)).toEqual({ outcome: 'claimed' });
+        await store().advance({
+          scope,
+          key,
+          owner: claim.owner,
+          recoveryPoint: 'reserved',
+          resumeState: '{"reserved":{"id":"x_1"}}',
+          requestBody: '{"a":1}',
+          now: t0,
+          leaseExpiresAt: leaseEnds,
+        });
+      });
+      return claim;
+    }
+
+    it('multi-phase: a committed phase keeps its recovery point, state and body; only the lease owner may advance, before the lease ends', async () => {
+      const key = newKey();
+      const claim = await advanced(key);
+      expect(await store().find(scope, key)).toMatchObject({
+        status: 'in_progress',
+        recoveryPoint: 'reserved',
+        resumeState: '{"reserved":{"id":"x_1"}}',
+        requestBody: '{"a":1}',
+        leaseOwner: claim.owner,
+      });
+      const next = { scope, key, recoveryPoint: 'sent', resumeState: '{}', now: at(10), leaseExpiresAt: at(70_000) };
+      await expect(store().inTransaction(() => store().advance({ ...next, owner: randomUUID() }))).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(store().inTransaction(() => store().advance({ ...next, owner: claim.owner, now: at(60_000) }))).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+      await store().inTransaction(() => store().advance({ ...next, owner: claim.owner }));
+      // The body is written with the first phase and kept after.
+      expect(await store().find(scope, key)).toMatchObject({
+        recoveryPoint: 'sent',
+        resumeState: '{}',
+        requestBody: '{"a":1}',
+        leaseExpiresAt: at(70_000),
+      });
+    });
+
+    it('multi-phase: a key at a recovery point is never claimed afresh nor purged, even past its lease and retention', async () => {
+      const key = newKey();
+      await advanced(key);
+      const late = at(2 * HOUR);
+      const claim = await store().inTransaction(() =>
+        store().claim(request(key, { now: late, leaseExpiresAt: at(3 * HOUR), expiresAt: at(4 * HOUR) })),
+      );
+      expect(claim).toMatchObject({ outcome: 'existing', record: { recoveryPoint: 'reserved' } });
+      while ((await store().purgeExpired(late, 1_000)) > 0);
+      expect(await store().find(scope, key)).toMatchObject({ status: 'in_progress', recoveryPoint: 'reserved' });
+    });
+
+    it('multi-phase: a released or lapsed lease is acquired by one resumer at a time, and only the new owner finishes', async () => {
+      const key = newKey();
+      const first = await advanced(key);
+      // Held: nobody else acquires it, and it is not listed as abandoned.
+      expect(await store().inTransaction(() => store().acquire(scope, key, randomUUID(), at(10), at(60_010)))).toBe(false);
+      expect((await store().findUnfinished(at(10), 1_000)).map((record) => record.key)).not.toContain(key);
+      await store().inTransaction(() => store().release(scope, key, first.owner, at(20)));
+      expect(await store().find(scope, key)).toMatchObject({ status: 'in_progress', recoveryPoint: 'reserved', leaseOwner: null });
+      expect((await store().findUnfinished(at(20), 1_000)).map((record) => record.key)).toContain(key);
+      const resumer = randomUUID();
+      expect(await store().inTransaction(() => store().acquire(scope, key, resumer, at(30), at(60_030)))).toBe(true);
+      expect(await store().inTransaction(() => store().acquire(scope, key, randomUUID(), at(40), at(60_040)))).toBe(false);
+      await expect(store().inTransaction(() => store().finish(scope, key, first.owner, RESPONSE, at(50)))).rejects.toBeInstanceOf(LeaseLostError);
+      await store().inTransaction(() => store().finish(scope, key, resumer, RESPONSE, at(50)));
+      expect(await store().find(scope, key)).toMatchObject({ status: 'completed', recoveryPoint: 'finished', leaseOwner: null, response: RESPONSE });
+      expect((await store().findUnfinished(at(HOUR), 1_000)).map((record) => record.key)).not.toContain(key);
+      // A finished key is not resumed again.
+      expect(await store().inTransaction(() => store().acquire(scope, key, randomUUID(), at(HOUR), at(2 * HOUR)))).toBe(false);
+    });
+
+    it('multi-phase: a lease that ran out without a release is acquired after its end, not before', async () => {
+      const key = newKey();
+      await advanced(key, at(1_000));
+      expect(await store().inTransaction(() => store().acquire(scope, key, randomUUID(), at(999), at(61_000)))).toBe(false);
+      expect((await store().findUnfinished(at(999), 1_000)).map((record) => record.key)).not.toContain(key);
+      expect((await store().findUnfinished(at(1_000), 1_000)).map((record) => record.key)).toContain(key);
+      expect(await store().inTransaction(() => store().acquire(scope, key, randomUUID(), at(1_000), at(61_000)))).toBe(true);
+    });
+
     it('purges expired keys only, at most a batch at a time', async () => {
       const prefix = `purge-${randomUUID()}`;
       for (let i = 0; i < 3; i++) await store().mint({ scope: 'cli_purge', key: `${prefix}-${i}`, purpose: null, now: t0, expiresAt: at(1_000) });
