@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
+import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -33,10 +34,20 @@ export interface Posting {
  */
 @Injectable()
 export class LedgerService {
+  private readonly accounts: EntitySql<AccountEntity>;
+  private readonly entries: EntitySql<LedgerEntryEntity>;
+  /** The locking read and the balance update, written once (the number of accounts varies: 2 in practice). */
+  private readonly lockStatements = new Map<number, string>();
+  private readonly balanceStatements = new Map<number, string>();
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.accounts = new EntitySql(dataSource, AccountEntity);
+    this.entries = new EntitySql(dataSource, LedgerEntryEntity);
+  }
 
   /**
    * Locks the posting's accounts, checks them, and writes entries and balances. Must run inside a
@@ -76,52 +87,53 @@ export class LedgerService {
   private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, AccountEntity>> {
     const unique = [...new Set(ids)].filter(isWellFormedId).sort();
     if (!unique.length) return new Map();
-    let query = this.txHost.tx
-      .getRepository(AccountEntity)
-      .createQueryBuilder('account')
-      .where({ id: In(unique), clientId })
-      .orderBy('account.id', 'ASC');
-    if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
-    const rows = await query.getMany();
-    return new Map(rows.map((row) => [row.id, row]));
+    const locks = this.unitOfWork.locksRows;
+    const key = unique.length * (locks ? -1 : 1);
+    let sql = this.lockStatements.get(key);
+    if (!sql) {
+      const a = this.accounts;
+      sql =
+        `SELECT ${a.columns()} FROM ${a.table} ` +
+        `WHERE ${a.column('id')} IN (${unique.map(() => '?').join(', ')}) AND ${a.column('clientId')} = ? ` +
+        `ORDER BY ${a.column('id')} ASC${locks ? ' FOR UPDATE' : ''}`;
+      this.lockStatements.set(key, sql);
+    }
+    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(sql, [...unique, clientId]);
+    return new Map(rows.map((row) => {
+      const account = this.accounts.fromRow(row);
+      return [account.id, account];
+    }));
   }
 
   private async writeEntries(posting: Posting): Promise<void> {
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(LedgerEntryEntity)
-      .values(
-        posting.legs.map((leg) => ({
-          id: newId('le'),
-          clientId: posting.clientId,
-          accountId: leg.accountId,
-          postingId: posting.postingId,
-          postingType: posting.postingType,
-          amount: leg.amount,
-          currency: posting.currency,
-          createdAt: posting.createdAt,
-        })),
-      )
-      .updateEntity(false)
-      .execute();
+    const { sql, parameters } = this.entries.insert(
+      posting.legs.map((leg) => ({
+        id: newId('le'),
+        clientId: posting.clientId,
+        accountId: leg.accountId,
+        postingId: posting.postingId,
+        postingType: posting.postingType,
+        amount: leg.amount,
+        currency: posting.currency,
+        createdAt: posting.createdAt,
+      })),
+    );
+    await this.txHost.tx.query(sql, parameters);
   }
 
   /** One statement for all the posting's accounts: the new balances were computed under the row locks. */
   private async writeBalances(accounts: AccountEntity[]): Promise<void> {
-    const parameters: Record<string, unknown> = {};
-    const cases = accounts.map((account, i) => {
-      parameters[`id${i}`] = account.id;
-      parameters[`balance${i}`] = account.balance;
-      return `WHEN :id${i} THEN :balance${i}`;
-    });
-    await this.txHost.tx
-      .createQueryBuilder()
-      .update(AccountEntity)
-      .set({ balance: () => `CASE id ${cases.join(' ')} END` })
-      .where({ id: In(accounts.map((account) => account.id)) })
-      .setParameters(parameters)
-      .updateEntity(false)
-      .execute();
+    let sql = this.balanceStatements.get(accounts.length);
+    if (!sql) {
+      const a = this.accounts;
+      sql =
+        `UPDATE ${a.table} SET ${a.column('balance')} = CASE ${a.column('id')} ${accounts.map(() => 'WHEN ? THEN ?').join(' ')} END ` +
+        `WHERE ${a.column('id')} IN (${accounts.map(() => '?').join(', ')})`;
+      this.balanceStatements.set(accounts.length, sql);
+    }
+    const parameters: unknown[] = [];
+    for (const account of accounts) parameters.push(account.id, this.accounts.toDb('balance', account.balance));
+    for (const account of accounts) parameters.push(account.id);
+    await this.txHost.tx.query(sql, parameters);
   }
 }
