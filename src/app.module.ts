@@ -42,6 +42,7 @@ export class AppModule {
           leaseMs: config.idempotency.leaseMs,
           waitMs: config.idempotency.waitMs,
           schema: config.idempotency.schema,
+          replayCacheSize: config.idempotency.replayCacheSize,
         }),
         PaymentsModule,
         HealthModule,

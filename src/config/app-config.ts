@@ -9,7 +9,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   bootstrapApiKey?: string;
   bootstrapClientName: string;
-  idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string; replayCacheSize: number };
   /** Requests per minute per client (per process). */
   rateLimitPerMinute: number;
   logLevel: string;
@@ -83,6 +83,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       leaseMs,
       waitMs: Math.max(waitMs, 1),
       schema,
+      replayCacheSize: integer(env, 'IDEMPOTENCY_REPLAY_CACHE_SIZE', 10_000, 0, 10_000_000),
     },
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

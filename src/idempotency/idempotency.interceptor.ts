@@ -3,6 +3,7 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { Clock } from './clock';
+import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
 import { KeyedRequest, readKeyedRequest } from './keyed-request';
 import { Declined, ResponseCapture, Unstored } from './response-capture';
@@ -21,7 +22,7 @@ const POLL_INTERVAL_MS = 50;
 
 type Outcome = (outcome: IdempotencyOutcome) => void;
 type UnitResult =
-  | { kind: 'executed'; response: StoredResponse }
+  | { kind: 'executed'; response: StoredResponse; record: IdempotencyRecord }
   | { kind: 'existing'; record: IdempotencyRecord }
   | { kind: 'busy' };
 const RETRY = Symbol('retry');
@@ -42,6 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly clock: Clock,
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
+    private readonly completed: CompletedKeysCache,
   ) {
     this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
   }
@@ -63,8 +65,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
 
+    // A completed key's answer cannot change before it expires: this process's copy needs no SQL.
+    const known = this.completed.get(keyed.scope, keyed.key, keyed.fingerprint, this.clock.now());
+    if (known) return this.replay(known, keyed, response, outcome);
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
     if (existing?.status === 'completed' && existing.expiresAt > this.clock.now()) {
+      this.completed.add(existing);
       return this.replay(existing, keyed, response, outcome);
     }
     return this.execute(keyed, response, next, outcome);
@@ -99,10 +105,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
   /** What a unit of work that committed means for the client; `undefined` while the key is held. */
   private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
     if (result.kind === 'executed') {
+      // Committed: from here on every repeat of this key gets this answer.
+      this.completed.add(result.record);
       outcome('executed');
       return this.responses.send(response, result.response);
     }
     if (result.kind === 'existing' && result.record.status === 'completed') {
+      if (result.record.expiresAt > this.clock.now()) this.completed.add(result.record);
       return this.replay(result.record, keyed, response, outcome);
     }
     if (result.kind === 'existing' && result.record.status === 'minted') {
@@ -138,7 +147,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler): Promise<UnitResult> {
     const owner = randomUUID();
-    const claim = await this.claim(keyed, owner);
+    const now = this.clock.now();
+    const claim = await this.claim(keyed, owner, now);
     if (claim.outcome === 'busy') return { kind: 'busy' as const };
     if (claim.outcome === 'existing') return { kind: 'existing' as const, record: claim.record };
 
@@ -146,11 +156,30 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // Thrown, not returned, so that the transaction rolls back the claim and the handler's writes.
     if (ran instanceof Unstored || ran instanceof Declined) throw ran;
     await this.store.complete(keyed.scope, keyed.key, owner, ran.response, this.clock.now());
-    return ran;
+    // The record as the store now holds it (a claimed minted key keeps its creation time there;
+    // only status, answer and expiry matter to a replay).
+    const record: IdempotencyRecord = {
+      scope: keyed.scope,
+      key: keyed.key,
+      status: 'completed',
+      purpose: keyed.purpose,
+      method: keyed.method,
+      path: keyed.path,
+      fingerprint: keyed.fingerprint,
+      response: ran.response,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      createdAt: now,
+      expiresAt: this.expiresAt(keyed, now),
+    };
+    return { ...ran, record };
   }
 
-  private claim(keyed: KeyedRequest, owner: string) {
-    const now = this.clock.now();
+  private expiresAt(keyed: KeyedRequest, now: Date): Date {
+    return new Date(now.getTime() + keyed.ttlSeconds * 1000);
+  }
+
+  private claim(keyed: KeyedRequest, owner: string, now = this.clock.now()) {
     // Spelled out rather than spread from `keyed`: one fixed shape, built on every first execution.
     return this.store.claim({
       scope: keyed.scope,
@@ -162,7 +191,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       owner,
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
-      expiresAt: new Date(now.getTime() + keyed.ttlSeconds * 1000),
+      expiresAt: this.expiresAt(keyed, now),
     });
   }
 

@@ -9,7 +9,8 @@ import {
   IDEMPOTENCY_MODULE_OPTIONS,
   IDEMPOTENCY_OPTIONS_TYPE,
 } from './idempotency.module-definition';
-import type { IdempotencyModuleOptions } from './idempotency.options';
+import type { IdempotencyModuleOptions, ResolvedIdempotencyOptions } from './idempotency.options';
+import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotencyPurgeService } from './idempotency-purge.service';
 import { IdempotencyStore } from './idempotency-store';
 import { RESOLVED_IDEMPOTENCY_OPTIONS, resolveIdempotencyOptions } from './resolved-options';
@@ -47,12 +48,17 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
           inject: [IDEMPOTENCY_MODULE_OPTIONS],
         },
         { provide: IdempotencyStore, useClass: extras.store ?? TypeOrmIdempotencyStore },
+        {
+          provide: CompletedKeysCache,
+          useFactory: (options: ResolvedIdempotencyOptions) => new CompletedKeysCache(options.replayCacheSize),
+          inject: [RESOLVED_IDEMPOTENCY_OPTIONS],
+        },
         Clock,
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         IdempotencyPurgeService,
       ],
-      exports: [IdempotencyStore, IdempotencyPurgeService, Clock, RESOLVED_IDEMPOTENCY_OPTIONS],
+      exports: [IdempotencyStore, IdempotencyPurgeService, Clock, RESOLVED_IDEMPOTENCY_OPTIONS, CompletedKeysCache],
     };
   }
 }

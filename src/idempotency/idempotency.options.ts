@@ -47,6 +47,11 @@ export interface IdempotencyModuleOptions {
   purgeEnabled?: boolean;
   /** Rows deleted per purge statement, at most. Default 1 000. */
   purgeBatchSize?: number;
+  /**
+   * Completed keys this process keeps in memory, so that a replay needs no SQL (the least recently
+   * used go first; a key is dropped when it expires). `0` turns the cache off. Default 10 000.
+   */
+  replayCacheSize?: number;
 }
 
 export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyModuleOptions, 'schema'>> &

@@ -32,6 +32,7 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
     maxTransientRetries: 3,
     purgeEnabled: true,
     purgeBatchSize: 1_000,
+    replayCacheSize: 10_000,
     renderError: renderHttpException,
     isStoredStatus: isDefiniteOutcome,
     ...stripUndefined(options),
@@ -44,6 +45,9 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] <= 0) {
       throw new Error(`IdempotencyModule: ${name} must be a positive integer; got ${resolved[name]}.`);
     }
+  }
+  if (!Number.isSafeInteger(resolved.replayCacheSize) || resolved.replayCacheSize < 0) {
+    throw new Error(`IdempotencyModule: replayCacheSize must be 0 or a positive integer; got ${resolved.replayCacheSize}.`);
   }
   if (resolved.waitMs >= resolved.leaseMs) {
     throw new Error('IdempotencyModule: waitMs must be shorter than leaseMs, or a waiter could outlive the lease it waits on.');
