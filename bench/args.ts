@@ -23,6 +23,11 @@ export interface BenchArgs {
   /** First execution and raw run over each; the first one listed serves every other scenario. */
   transports: Transport[];
   socketPath: string;
+  /**
+   * `--compare-build <dir>`: first execution also runs on the server built in another checkout
+   * (`<dir>/dist/src/main.js`), e.g. the main branch, in the same rounds: a before/after in one run.
+   */
+  compareBuild?: string;
   /** `--soak`: only first execution, for `soakSeconds`, the server's RSS sampled throughout. */
   soak: boolean;
   soakSeconds: number;
@@ -39,7 +44,7 @@ export interface BenchArgs {
 
 const USAGE = `usage: npm run bench -- [--db mysql|sqlite] [--duration <s>] [--connections <n>[,<n>…]] [--rounds <n>] [--smoke]
        [--scenarios baseline,first,raw,replay,contended] [--adapters express,fastify] [--transports tcp,socket]
-       [--socket-path <path>] [--soak [<s>]] [--cpu-prof <dir>]
+       [--socket-path <path>] [--compare-build <checkout dir>] [--soak [<s>]] [--cpu-prof <dir>]
   MySQL/MariaDB server: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); a fresh database is made and dropped.
   --connections 10,32,64 (the default) measures each count in turn; --soak runs first execution alone
   (default 300 s, at the first connection count) and reports the server's RSS over time.`;
@@ -106,6 +111,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--transports':
         args.transports = list(flag, value(), ['tcp', 'socket'] as const);
+        break;
+      case '--compare-build':
+        args.compareBuild = value() ?? fail('--compare-build needs the directory of a built checkout');
         break;
       case '--socket-path':
         args.socketPath = value() ?? fail('--socket-path needs the path of the MySQL server socket');

@@ -14,6 +14,8 @@ export interface ScenarioInfo {
   /** The server's HTTP adapter (none for raw, which has no server). */
   adapter?: Adapter;
   transport?: Transport;
+  /** Another checkout's server (`--compare-build`). */
+  build?: string;
 }
 
 export interface ScenarioResult {
@@ -22,6 +24,7 @@ export interface ScenarioResult {
   connections: number;
   adapter?: Adapter;
   transport?: Transport;
+  build?: string;
   seconds: number;
   requests: number;
   rps: number;
@@ -181,6 +184,7 @@ export function summarize(scenario: ScenarioInfo, rounds: Round[]): ScenarioResu
     connections: scenario.connections,
     adapter: scenario.adapter,
     transport: scenario.transport,
+    build: scenario.build,
     seconds: round(seconds),
     requests,
     rps: round(requests / seconds),

@@ -51,7 +51,7 @@ const cpu = (r?: ScenarioResult) => (r ? r.serverCpuMsPerRequest + (Number.isFin
 export function ratiosAt(results: ScenarioResult[], connections: number, primary: Primary) {
   const at = results.filter((r) => r.connections === connections);
   const baseline = at.find((r) => r.name === 'baseline');
-  const first = at.find((r) => r.name === 'first' && r.adapter === primary.adapter && r.transport === primary.transport);
+  const first = at.find((r) => r.name === 'first' && !r.build && r.adapter === primary.adapter && r.transport === primary.transport);
   const raw = at.find((r) => r.name === 'raw' && r.transport === primary.transport);
   const replay = at.find((r) => r.name === 'replay');
   return {
@@ -60,13 +60,14 @@ export function ratiosAt(results: ScenarioResult[], connections: number, primary
     firstOverBaseline: divide(first?.rps, baseline?.rps),
     replayOverFirst: divide(replay?.rps, first?.rps),
     rounds: { firstOverRaw: eachRound(first, raw), firstOverBaseline: eachRound(first, baseline), replayOverFirst: eachRound(replay, first) },
-    /** Inverse CPU cost ratios: the throughput ratios a CPU-bound machine would show. */
+    /** Inverse CPU cost ratios: the throughput ratios a CPU-bound machine would show (raw: the mysql2 client's CPU + DB). */
+    cpuFirstOverRaw: divide(cpu(raw), cpu(first)),
     cpuFirstOverBaseline: divide(cpu(baseline), cpu(first)),
     cpuReplayOverFirst: divide(cpu(first), cpu(replay)),
     /** First execution on each other adapter/transport, over the primary one. */
     variants: at
       .filter((r) => r.name === 'first' && r !== first)
-      .map((r) => ({ adapter: r.adapter, transport: r.transport, overPrimary: divide(r.rps, first?.rps), rounds: eachRound(r, first) })),
+      .map((r) => ({ adapter: r.adapter, transport: r.transport, build: r.build, overPrimary: divide(r.rps, first?.rps), rounds: eachRound(r, first) })),
     rawVariants: at
       .filter((r) => r.name === 'raw' && r !== raw)
       .map((r) => ({ transport: r.transport, overPrimary: divide(r.rps, raw?.rps), rounds: eachRound(r, raw) })),
@@ -128,15 +129,21 @@ export function markdownTable(results: ScenarioResult[], machine: MachineInfo, a
   lines.push(`- machine CPU busy during each run: ${busy}`);
   for (const r of ratios(results, primary)) {
     const cpuNote = (ratio?: number) => (ratio === undefined ? '' : `; by server + DB CPU per request: ${ratio}`);
+    if ([r.firstOverRaw, r.firstOverBaseline, r.replayOverFirst].every((x) => x === undefined) && !r.variants.length && !r.rawVariants.length) continue;
     lines.push(`- **${r.connections} connections**:`);
-    if (r.firstOverRaw !== undefined) lines.push(`  - first execution / raw SQL: **${r.firstOverRaw}**${target(r.firstOverRaw, TARGETS.firstOverRaw)}${spread(r.rounds.firstOverRaw)}`);
+    if (r.firstOverRaw !== undefined) {
+      lines.push(`  - first execution / raw SQL: **${r.firstOverRaw}**${target(r.firstOverRaw, TARGETS.firstOverRaw)}${cpuNote(r.cpuFirstOverRaw)}${spread(r.rounds.firstOverRaw)}`);
+    }
     if (r.firstOverBaseline !== undefined) {
       lines.push(`  - first execution / baseline: **${r.firstOverBaseline}**${target(r.firstOverBaseline, TARGETS.firstOverBaseline)}${cpuNote(r.cpuFirstOverBaseline)}${spread(r.rounds.firstOverBaseline)}`);
     }
     if (r.replayOverFirst !== undefined) {
       lines.push(`  - replay / first execution: **${r.replayOverFirst}**${target(r.replayOverFirst, TARGETS.replayOverFirst)}${cpuNote(r.cpuReplayOverFirst)}${spread(r.rounds.replayOverFirst)}`);
     }
-    for (const v of r.variants) lines.push(`  - first execution on ${v.adapter} over ${v.transport} / on ${primary.adapter} over ${primary.transport}: **${v.overPrimary}**${spread(v.rounds)}`);
+    for (const v of r.variants) {
+      const what = v.build ? `the build of ${v.build}` : `${v.adapter} over ${v.transport}`;
+      lines.push(`  - first execution on ${what} / on ${v.build ? 'this build' : `${primary.adapter} over ${primary.transport}`}: **${v.overPrimary}**${spread(v.rounds)}`);
+    }
     for (const v of r.rawVariants) lines.push(`  - raw SQL over ${v.transport} / over ${primary.transport}: **${v.overPrimary}**${spread(v.rounds)}`);
   }
   for (const s of scaling(results)) {

@@ -18,6 +18,7 @@
  * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Adapter, BenchArgs, parseArgs, ScenarioName, Transport } from './args';
 import { BenchDatabase, createDatabase, databaseVersion, withSocket } from './database';
 import { Api, CompletedKey, completeReplayPool, prepareAccounts } from './fixtures';
@@ -45,6 +46,8 @@ const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
 interface Variant {
   adapter: Adapter;
   transport: Transport;
+  /** Another checkout's built server (`--compare-build`), instead of this one. */
+  build?: string;
 }
 
 interface OpenServer {
@@ -64,7 +67,7 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   log(`${label} server: starting (${variant.adapter}, ${variant.transport}) on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
   const server: BenchServer = await startServer(
     { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env },
-    { cpuProfDir: args.cpuProfDir },
+    { cpuProfDir: args.cpuProfDir, main: variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined },
   );
   cleanups.push(async () => {
     log(`${label} server: stopping${args.cpuProfDir ? ` (CPU profile into ${args.cpuProfDir})` : ''}`);
@@ -90,7 +93,13 @@ interface Lane {
 }
 
 function httpLane(server: OpenServer, scenario: ReturnType<typeof baselineScenario>, variantTitle: string): Lane {
-  const info: ScenarioInfo = { ...scenario, title: scenario.title + variantTitle, adapter: server.variant.adapter, transport: server.variant.transport };
+  const info: ScenarioInfo = {
+    ...scenario,
+    title: scenario.title + variantTitle,
+    adapter: server.variant.adapter,
+    transport: server.variant.transport,
+    build: server.variant.build,
+  };
   return {
     info,
     warmUp: (seconds) => warmUp(server.api, scenario, seconds, log),
@@ -159,8 +168,9 @@ async function main(): Promise<void> {
   };
   const variants: Variant[] = args.adapters.flatMap((adapter) => args.transports.map((transport) => ({ adapter, transport })));
   const primary = variants[0];
+  if (args.compareBuild) variants.push({ ...primary, build: args.compareBuild });
   const several = variants.length > 1;
-  const variantTitle = (v: Variant) => (several ? ` [${v.adapter}, ${v.transport}]` : '');
+  const variantTitle = (v: Variant) => (v.build ? ` [build of ${v.build}]` : several ? ` [${v.adapter}, ${v.transport}]` : '');
   let soakResult: Awaited<ReturnType<typeof soak>> | undefined;
 
   try {
@@ -173,7 +183,8 @@ async function main(): Promise<void> {
       const idempotent: OpenServer[] = [];
       for (const [i, variant] of (wants('first') ? variants : [primary]).entries()) {
         if (!needsIdempotent) break;
-        idempotent.push(await openServer(args, i === 0 ? 'idempotent' : `idempotent_${variant.adapter}_${variant.transport}`, variant, { IDEMPOTENCY_ENABLED: 'true' }));
+        const label = i === 0 ? 'idempotent' : variant.build ? 'idempotent_compared' : `idempotent_${variant.adapter}_${variant.transport}`;
+        idempotent.push(await openServer(args, label, variant, { IDEMPOTENCY_ENABLED: 'true' }));
       }
       const main = idempotent[0];
       let workload: RawWorkload | undefined;
