@@ -165,6 +165,7 @@ export function soakReport(soak: SoakResult, machine: MachineInfo, args: BenchAr
     `- ${soak.requests} requests, ${soak.rps} req/s, ${soak.errors} errors, server CPU ${soak.serverCpuMsPerRequest} ms/req`,
     `- server RSS every 30 s (MB): ${series}`,
     `- RSS median of the first minute ${soak.firstMinuteMb} MB, of the last minute ${soak.lastMinuteMb} MB: growth **${soak.growthMb} MB (${soak.growthPct} %)**`,
+    `- V8 heap in use every 30 s (MB): ${soak.heapUsedMb.filter((_, i) => i % every === 0).join(', ')}; median of the first minute ${soak.heapFirstMinuteMb} MB, of the last ${soak.heapLastMinuteMb} MB`,
   ].join('\n');
 }
 

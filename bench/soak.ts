@@ -18,11 +18,26 @@ export interface SoakResult {
   lastMinuteMb: number;
   growthMb: number;
   growthPct: number;
+  /** The server's V8 heap in use (from its /metrics), sampled with RSS: what a leak would grow. */
+  heapUsedMb: number[];
+  heapFirstMinuteMb: number;
+  heapLastMinuteMb: number;
   serverCpuMsPerRequest: number;
   loadAverage: number;
 }
 
 const SAMPLE_SECONDS = 5;
+
+/** `nodejs_heap_size_used_bytes` from the server's Prometheus metrics, in MB (NaN when unavailable). */
+async function heapUsed(api: Api): Promise<number> {
+  try {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
+    return match ? round1(Number(match[1]) / 2 ** 20) : NaN;
+  } catch {
+    return NaN;
+  }
+}
 
 function median(values: number[]): number {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -62,7 +77,11 @@ export async function soak(api: Api, scenario: Scenario, sampler: ResourceSample
   await run(30);
   log(`soak: ${seconds} s of first execution, RSS every ${SAMPLE_SECONDS} s`);
   const rssMb: number[] = [];
-  const take = () => rssMb.push(round1((processStats(pid)?.rssKb ?? NaN) / 1024));
+  const heapUsedMb: number[] = [];
+  const take = () => {
+    rssMb.push(round1((processStats(pid)?.rssKb ?? NaN) / 1024));
+    void heapUsed(api).then((mb) => heapUsedMb.push(mb));
+  };
   take();
   sampler.start();
   const instance = run(seconds);
@@ -77,6 +96,7 @@ export async function soak(api: Api, scenario: Scenario, sampler: ResourceSample
   const usage = sampler.stop();
   take();
   const perMinute = Math.max(1, Math.round(60 / SAMPLE_SECONDS));
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the last /metrics read
   const firstMinuteMb = median(rssMb.slice(0, perMinute));
   const lastMinuteMb = median(rssMb.slice(-perMinute));
   const non2xx = result.non2xx ?? 0;
@@ -92,6 +112,9 @@ export async function soak(api: Api, scenario: Scenario, sampler: ResourceSample
     lastMinuteMb,
     growthMb: round1(lastMinuteMb - firstMinuteMb),
     growthPct: round1(((lastMinuteMb - firstMinuteMb) / firstMinuteMb) * 100),
+    heapUsedMb,
+    heapFirstMinuteMb: median(heapUsedMb.slice(0, perMinute)),
+    heapLastMinuteMb: median(heapUsedMb.slice(-perMinute)),
     serverCpuMsPerRequest: Math.round((usage.serverCpuMs / Math.max(1, responses)) * 1000) / 1000,
     loadAverage: Math.round(loadavg()[0] * 100) / 100,
   };
