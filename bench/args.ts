@@ -141,6 +141,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '-h':
         console.log(USAGE);
         process.exit(0);
+      // falls through: never reached, process.exit() does not return
       default:
         fail(`unknown flag "${flag}"`);
     }

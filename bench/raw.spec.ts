@@ -7,7 +7,7 @@ describe('parseStatement (a statement as mysql2 sent it)', () => {
     expect(parsed.literals).toEqual([
       { kind: 'string', value: "it's" },
       { kind: 'number', text: '42' },
-      { kind: 'string', value: 'x\'y' },
+      { kind: 'string', value: "x'y" },
       { kind: 'number', text: '3.5' },
     ]);
   });
@@ -30,7 +30,7 @@ describe('the raw workload (two captures, then fresh values)', () => {
   const other = capture('acct_d', 'acct_c', 6841, 'bench-def-2', 'tr_BBBB', 800, '2026-01-01 10:00:01.000');
   const workload = inferWorkload(base, other);
 
-  it('tells constants from the request\'s accounts, amount, timestamps, balances and opaque values', () => {
+  it("tells constants from the request's accounts, amount, timestamps, balances and opaque values", () => {
     expect(workload.roles[0]).toEqual(['constant', 'token']);
     expect(workload.roles[1]).toEqual(['to', 'from']);
     expect(workload.roles[2]).toEqual(['token', 'token', 'from', 'amount', 'datetime']);

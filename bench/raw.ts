@@ -148,7 +148,10 @@ const pickFrom = (chars: string) => chars[randomInt(chars.length)];
 export function freshToken(old: string): string {
   const id = /^([a-z]{2,4}_)(.+)$/.exec(old);
   if (id) return id[1] + randomBytes(id[2].length).toString('base64url').slice(0, id[2].length);
-  return old.replace(/[0-9]/g, () => pickFrom(ALPHABET.digit)).replace(/[a-z]/g, () => pickFrom(ALPHABET.lower)).replace(/[A-Z]/g, () => pickFrom(ALPHABET.upper));
+  return old
+    .replace(/[0-9]/g, () => pickFrom(ALPHABET.digit))
+    .replace(/[a-z]/g, () => pickFrom(ALPHABET.lower))
+    .replace(/[A-Z]/g, () => pickFrom(ALPHABET.upper));
 }
 
 function shiftSqlDatetime(value: string, shiftMs: number): string {
@@ -234,7 +237,10 @@ async function captureOne(admin: Connection, database: string, api: Api, transfe
   const at = Date.now();
   const key = `bench-capture-${randomBytes(8).toString('hex')}`;
   const rows = await logged(admin, database, () => sendTransfer(api, key, transfer));
-  const statements = rows.map((row) => row.argument).filter((sql) => !CONNECTION_SETUP.test(sql)).map(parseStatement);
+  const statements = rows
+    .map((row) => row.argument)
+    .filter((sql) => !CONNECTION_SETUP.test(sql))
+    .map(parseStatement);
   if (!statements.some((s) => s.literals.some((l) => l.kind === 'string' && l.value === key))) {
     throw new Error('capture: the general log did not show the request (is this the server the database belongs to?)');
   }
@@ -272,7 +278,11 @@ const SESSION = ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'];
 
 /** The raw load: a mysql2 pool the size of the server's, on the idempotent server's database. */
 export class RawLoad {
-  private constructor(private readonly pool: Pool, private readonly workload: RawWorkload, private readonly accounts: string[]) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly workload: RawWorkload,
+    private readonly accounts: string[],
+  ) {}
 
   static open(databaseUrl: string, poolSize: number, workload: RawWorkload, accounts: string[], socketPath?: string): RawLoad {
     const pool = createPool({

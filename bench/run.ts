@@ -14,7 +14,7 @@
  * At each connection count, baseline, first execution, raw and replay run in alternating rounds
  * (their ratios are the ones that matter and the easiest to skew); contended follows. Only one load
  * runs at a time: an idle server costs nothing.
- * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json (not with --smoke). Exits
+ * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { Adapter, BenchArgs, parseArgs, ScenarioName, Transport } from './args';
 import { BenchDatabase, createDatabase, databaseVersion, withSocket } from './database';
 import { Api, CompletedKey, completeReplayPool, prepareAccounts } from './fixtures';
+import { writeChart } from './chart';
 import { machineInfo, markdownTable, soakReport, writeResults } from './report';
 import { errorCount, measureRound, Round, runScenario, ScenarioInfo, ScenarioResult, summarize, warmUp } from './measure';
 import { captureFirstExecution, RawLoad, RawWorkload } from './raw';
@@ -238,7 +239,10 @@ async function main(): Promise<void> {
 
   if (soakResult) console.log(`\n${soakReport(soakResult, machine, args)}\n`);
   else console.log(`\n${markdownTable(results, machine, args)}\n`);
-  if (!args.smoke) log(`results written to ${writeResults(args, machine, results, startedAt, soakResult)}`);
+  if (!args.smoke) {
+    const file = writeResults(args, machine, results, startedAt, soakResult);
+    log(`results written to ${file}, chart to ${writeChart(file)}`);
+  }
   const errors = results.reduce((sum, result) => sum + errorCount(result), 0) + (soakResult?.errors ?? 0);
   if (errors > 0) {
     console.error(`bench: ${errors} errors (unexpected non-2xx answers, connection or SQL errors); see the table`);

@@ -51,7 +51,13 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
  * sampled every 5 s: memory that grows with the number of requests served (a leak, an unbounded
  * cache) shows as a last minute above the first.
  */
-export async function soak(api: Api, scenario: Scenario, sampler: ResourceSampler, seconds: number, log: (line: string) => void): Promise<SoakResult> {
+export async function soak(
+  api: Api,
+  scenario: Scenario,
+  sampler: ResourceSampler,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<SoakResult> {
   const pid = sampler.pid;
   const headers = authHeaders(api);
   const run = (duration: number) =>

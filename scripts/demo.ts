@@ -11,11 +11,13 @@ import { describeNetworkError } from '../src/client/client.errors';
 import { Fault, FaultProxy, ProxyEvent } from '../src/client/testing/fault-proxy';
 import { loadAppConfig } from '../src/config/app-config';
 import { createApp } from '../src/http-setup';
+import { runWebhooksDemo } from './demo-webhooks';
 
 /**
  * `npm run demo [-- --url http://localhost:3000 --api-key sk_test_…]`: one logical transfer sent
  * through a network that loses answers, delivers them late, resets connections and duplicates
  * requests; the client retries with one key and the server moves the money exactly once.
+ * `npm run demo -- --webhooks`: events delivered as signed webhooks to a receiver started here.
  */
 const TIMEOUT_MS = 1_000;
 const AMOUNT = 2_500;
@@ -29,10 +31,18 @@ const FAULTS: Array<[Fault, string]> = [
 const say = (line = '') => console.log(line);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { url: { type: 'string' }, 'api-key': { type: 'string' } } });
+  const { values } = parseArgs({ options: { url: { type: 'string' }, 'api-key': { type: 'string' }, webhooks: { type: 'boolean' } } });
   if (values.url && !values['api-key']) throw new UsageError('--url needs --api-key (the API key of a client on that server)');
   const started = Date.now();
   const server = values.url ? { url: values.url, apiKey: values['api-key']!, where: 'running server', stop: async () => {} } : await startEmbeddedServer();
+  if (values.webhooks) {
+    try {
+      process.exitCode = (await runWebhooksDemo(server)) ? 0 : 1;
+    } finally {
+      await server.stop();
+    }
+    return;
+  }
   const proxy = await FaultProxy.start({ target: server.url, onEvent: printProxyEvent });
   try {
     say('Exactly-once demo');
@@ -87,7 +97,16 @@ async function startEmbeddedServer() {
   const dir = mkdtempSync(join(tmpdir(), 'payments-demo-'));
   const apiKey = `sk_test_demo_${randomBytes(12).toString('hex')}`;
   const file = join(dir, 'demo.sqlite');
-  const config = loadAppConfig({ DATABASE_URL: `sqlite:${file}`, BOOTSTRAP_API_KEY: apiKey, BOOTSTRAP_CLIENT_NAME: 'demo', LOG_LEVEL: 'error' });
+  const config = loadAppConfig({
+    DATABASE_URL: `sqlite:${file}`,
+    BOOTSTRAP_API_KEY: apiKey,
+    BOOTSTRAP_CLIENT_NAME: 'demo',
+    LOG_LEVEL: 'error',
+    // The webhooks demo's receiver listens on this machine, and its retry should come quickly.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    WEBHOOKS_POLL_MS: '200',
+    WEBHOOK_RETRY_BASE_MS: '1000',
+  });
   const app = await createApp(config, { logger: false });
   await ensureStartupClients(app, config);
   await app.listen(0, '127.0.0.1');
@@ -135,7 +154,7 @@ class UsageError extends Error {}
 
 main().catch((error) => {
   if (error instanceof UsageError) {
-    console.error(`usage: npm run demo [-- --url <server url> --api-key <api key>]\n${error.message}`);
+    console.error(`usage: npm run demo [-- --url <server url> --api-key <api key>] [--webhooks]\n${error.message}`);
     process.exit(2);
   }
   console.error(`demo failed: ${(error as Error).message}`);

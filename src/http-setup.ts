@@ -4,21 +4,20 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { parse as parseQueryString } from 'qs';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { answerClientError, frameworkErrorProblem } from './common/client-errors';
+import { checkFormText, checkUtf8, FORM_DEPTH, FORM_PARAMETER_LIMIT, parseFormBody } from './common/form-body';
 import { checkJsonText } from './common/json-body';
 import { createValidationPipe, FORM_ENCODED } from './common/validation';
 import { requestId } from './observability/request-logging';
+import { documentPermissionDenied } from './auth/permission-denied.openapi';
 
 /** Largest request body accepted; larger ones get 413. Payment requests are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
-/** Bracket notation (`metadata[a][b]`) nests no deeper than this in form bodies. */
-const FORM_DEPTH = 5;
 
 function markFormEncoded<T>(body: T): T {
   if (body && typeof body === 'object') Object.defineProperty(body, FORM_ENCODED, { value: true });
@@ -59,10 +58,24 @@ async function createExpressApp(config: AppConfig, logger: Logger): Promise<INes
       limit: BODY_LIMIT_BYTES,
       type: ['application/json', 'application/*+json'],
       strict: false,
-      verify: (_req, _res, buffer) => checkJsonText(buffer.toString('utf8')),
+      verify: (_req, _res, buffer) => {
+        checkUtf8(buffer);
+        checkJsonText(buffer.toString('utf8'));
+      },
     }),
   );
-  app.use(express.urlencoded({ extended: true, limit: BODY_LIMIT_BYTES, parameterLimit: 200, depth: FORM_DEPTH } as never));
+  app.use(
+    express.urlencoded({
+      extended: true,
+      limit: BODY_LIMIT_BYTES,
+      parameterLimit: FORM_PARAMETER_LIMIT,
+      depth: FORM_DEPTH,
+      verify: (_req: unknown, _res: unknown, buffer: Buffer) => {
+        checkUtf8(buffer);
+        checkFormText(buffer.toString('utf8'));
+      },
+    } as never),
+  );
   app.use((req: express.Request, _res: express.Response, next: express.NextFunction) => {
     if (req.is('application/x-www-form-urlencoded')) markFormEncoded(req.body);
     next();
@@ -78,9 +91,10 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
     clientErrorHandler: answerClientError,
     // Long path parameters reach the route and are answered as unknown ids, as on Express.
     routerOptions: { maxParamLength: 1_000 },
-    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const rendered = frameworkErrorProblem(error);
-      void reply.code(rendered.status).headers(rendered.headers).send(JSON.stringify(rendered.body));
+      // Sent before the onRequest hook that sets it on every other answer.
+      void reply.code(rendered.status).headers({ ...rendered.headers, 'x-request-id': request.id }).send(JSON.stringify(rendered.body));
     },
   });
   const instance = adapter.getInstance();
@@ -91,9 +105,10 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
   instance.removeAllContentTypeParsers();
   // Like Express, a body of a type we do not parse is ignored (then validated as missing).
   instance.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-  instance.addContentTypeParser(/^application\/([^;]+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
+  instance.addContentTypeParser(/^application\/([^;]+\+)?json/, { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      const text = String(body);
+      checkUtf8(body as Buffer);
+      const text = body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
       checkJsonText(text);
       done(null, JSON.parse(text));
@@ -101,8 +116,13 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
-  instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, markFormEncoded(parseQueryString(String(body), { depth: FORM_DEPTH, parameterLimit: 200 })));
+  instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, markFormEncoded(parseFormBody(body as Buffer)));
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      done(Object.assign(error as Error, { statusCode: status }), undefined);
+    }
   });
   return NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { ...startupOptions, bodyParser: false, logger });
 }
@@ -117,9 +137,9 @@ function setUpOpenApi(app: INestApplication): void {
         'Errors are `application/problem+json` with a stable `code`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: `Authorization: Bearer sk_test_…`. A read-only key may only send GET requests; anything else answers 403 `permission_denied`.' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => documentPermissionDenied(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json' });
 }
 
 /**

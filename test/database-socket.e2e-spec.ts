@@ -41,7 +41,9 @@ describeOnMysql('DATABASE_URL over a Unix socket on %s', () => {
     expect(replayed.body.id).toBe(created.body.id);
 
     const admin = await createConnection({ uri: MYSQL_SERVER_URL });
-    const [rows] = (await admin.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE DB = ?', [new URL(db.url).pathname.slice(1)])) as any;
+    const [rows] = (await admin.query('SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE DB = ?', [
+      new URL(db.url).pathname.slice(1),
+    ])) as any;
     await admin.end();
     expect(rows.length).toBeGreaterThan(0);
     // TCP clients show as "address:port"; socket clients as "localhost".

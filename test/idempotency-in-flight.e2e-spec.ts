@@ -9,8 +9,8 @@ import { ServerProcess, startServer } from './support/server-process';
  * Contract §2 ("repeat while the first is still running"), with real processes on MariaDB: the first
  * request is held inside its transaction (after its key claim) by row locks the test keeps on the
  * accounts, so a duplicate deterministically arrives while it runs. Two servers share the database:
- * `patient` waits up to 20 s for an in-flight original, `impatient` only 1 s (each sets its
- * connections' innodb_lock_wait_timeout from IDEMPOTENCY_WAIT_MS).
+ * `patient` waits up to 20 s for an in-flight original, `impatient` only 1 s (IDEMPOTENCY_WAIT_MS,
+ * which bounds the key claim's own lock wait).
  */
 describeOnMysql('a duplicate of a request still in flight on %s', (kind) => {
   const apiKey = bootstrapApiKey();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { bootTestApp, bearer, TestApp } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/databases';
@@ -93,9 +93,55 @@ describe('request logs', () => {
       msg: 'request completed',
     });
     expect(lines[0].client_id).toMatch(/^cli_/);
+    expect(lines[0].api_key_id).toMatch(/^key_/);
     expect(typeof lines[0].responseTime).toBe('number');
     expect(lines[0].idempotency_key_hash).toMatch(/^[0-9a-f]{12}$/);
     expect(server.output()).not.toContain(key);
     expect(server.output()).not.toContain(apiKey);
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('keys in request logs on %s', (adapter) => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+  const apiKey = `sk_test_${randomBytes(18).toString('hex')}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    server = await startServer({ DATABASE_URL: db.url, BOOTSTRAP_API_KEY: apiKey, LOG_LEVEL: 'info', HTTP_ADAPTER: adapter });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('a key in the path of GET /v1/idempotency-keys/<key> is logged only as its short hash, on found and unknown keys alike', async () => {
+    const key = `path-key-${randomBytes(8).toString('hex')}`;
+    const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
+    const created = await fetch(`${server.url}/v1/accounts`, {
+      method: 'POST',
+      headers: { ...headers, 'Idempotency-Key': key },
+      body: JSON.stringify({ name: 'logged', currency: 'usd' }),
+    });
+    expect(created.status).toBe(201);
+    const unknown = `unknown-key-${randomBytes(8).toString('hex')}`;
+    const lookups = [
+      [key, 'lookup-found'],
+      [unknown, 'lookup-unknown'],
+      [encodeURIComponent(`"${key}"`), 'lookup-quoted'],
+    ];
+    for (const [segment, requestId] of lookups) {
+      await fetch(`${server.url}/v1/idempotency-keys/${segment}`, { headers: { ...headers, 'X-Request-Id': requestId } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the lines reach the pipe
+
+    const output = server.output();
+    expect(output).not.toContain(key);
+    expect(output).not.toContain(unknown);
+    const lineOf = (requestId: string) => output.split('\n').filter((line) => line.includes(`"${requestId}"`)).map((line) => JSON.parse(line))[0];
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+    expect(lineOf('lookup-found')).toMatchObject({ req: { path: `/v1/idempotency-keys/#${hash(key)}` }, idempotency_key_hash: hash(key), res: { status: 200 } });
+    expect(lineOf('lookup-unknown')).toMatchObject({ req: { path: `/v1/idempotency-keys/#${hash(unknown)}` }, res: { status: 404 } });
+    expect(lineOf('lookup-quoted').req.path).toBe(`/v1/idempotency-keys/#${hash(`"${key}"`)}`);
   });
 });

@@ -35,6 +35,11 @@ describe.each(['express', 'fastify'] as const)('OpenAPI document on %s', (adapte
         '/v1/transfers',
         '/v1/transfers/{id}',
         '/v1/transfers/{id}/reversals',
+        '/v1/events',
+        '/v1/events/{id}',
+        '/v1/webhook-endpoints',
+        '/v1/webhook-endpoints/{id}',
+        '/v1/webhook-endpoints/{id}/attempts',
       ].sort(),
     );
   });
@@ -51,6 +56,8 @@ describe.each(['express', 'fastify'] as const)('OpenAPI document on %s', (adapte
   it('account creation shows an optional Idempotency-Key; reads show none', () => {
     expect(header('/v1/accounts', 'post')).toMatchObject({ required: false });
     expect(header('/v1/accounts', 'get')).toBeUndefined();
+    expect(header('/v1/webhook-endpoints', 'post')).toMatchObject({ required: false });
+    expect(header('/v1/webhook-endpoints/{id}', 'delete')).toBeUndefined();
   });
 
   it('documents business error codes on the transfer route', () => {

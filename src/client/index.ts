@@ -9,3 +9,4 @@ export type { ProblemBody } from './client.errors';
 export { RetryPolicy, DEFAULT_RETRY_OPTIONS, MAX_RETRY_AFTER_MS } from './retry-policy';
 export type { AttemptOutcome, RetryPolicyOptions } from './retry-policy';
 export type * from './types';
+export { verifyWebhookSignature, WebhookSignatureError, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from './webhook-signature';

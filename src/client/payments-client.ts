@@ -8,7 +8,14 @@ import type {
   CreateIdempotencyKeyParams,
   CreateReversalParams,
   CreateTransferParams,
+  CreatedWebhookEndpoint,
+  CreateWebhookEndpointParams,
+  DeletedWebhookEndpoint,
   Deposit,
+  ListEventsParams,
+  WebhookAttempt,
+  WebhookEndpoint,
+  WebhookEvent,
   IdempotencyKeyInfo,
   List,
   ListParams,
@@ -49,6 +56,8 @@ export class PaymentsClient {
   readonly transfers: ReturnType<typeof transfersResource>;
   readonly reversals: ReturnType<typeof reversalsResource>;
   readonly idempotencyKeys: ReturnType<typeof idempotencyKeysResource>;
+  readonly webhookEndpoints: ReturnType<typeof webhookEndpointsResource>;
+  readonly events: ReturnType<typeof eventsResource>;
 
   constructor(options: PaymentsClientOptions) {
     if (!options?.apiKey) throw new TypeError('PaymentsClient: apiKey is required (the secret key, sk_…).');
@@ -65,18 +74,22 @@ export class PaymentsClient {
     const api: Requester = {
       get: (path, query, opts) => http.request({ method: 'GET', path, query: query as Record<string, string | number>, options: opts }),
       post: (path, body, opts) => http.request({ method: 'POST', path, body, options: opts }),
+      delete: (path, opts) => http.request({ method: 'DELETE', path, options: opts }),
     };
     this.accounts = accountsResource(api);
     this.deposits = depositsResource(api);
     this.transfers = transfersResource(api);
     this.reversals = reversalsResource(api);
     this.idempotencyKeys = idempotencyKeysResource(api);
+    this.webhookEndpoints = webhookEndpointsResource(api);
+    this.events = eventsResource(api);
   }
 }
 
 interface Requester {
   get<T extends object>(path: string, query?: object, options?: RequestOptions): Promise<ApiResult<T>>;
   post<T extends object>(path: string, body: object, options?: RequestOptions): Promise<ApiResult<T>>;
+  delete<T extends object>(path: string, options?: RequestOptions): Promise<ApiResult<T>>;
 }
 
 function accountsResource(api: Requester) {
@@ -124,6 +137,31 @@ function idempotencyKeysResource(api: Requester) {
       api.post<MintedIdempotencyKey>('/v1/idempotency-keys', params, options),
     retrieve: (key: string, options?: RequestOptions) =>
       api.get<IdempotencyKeyInfo>(`/v1/idempotency-keys/${segment(key)}`, undefined, options),
+  };
+}
+
+function webhookEndpointsResource(api: Requester) {
+  const list = (params: ListParams = {}, options?: RequestOptions) => api.get<List<WebhookEndpoint>>('/v1/webhook-endpoints', params, options);
+  return {
+    /** Registers a URL; the result's `secret` is shown only here: keep it to verify signatures. */
+    create: (params: CreateWebhookEndpointParams, options?: RequestOptions) => api.post<CreatedWebhookEndpoint>('/v1/webhook-endpoints', params, options),
+    retrieve: (id: string, options?: RequestOptions) => api.get<WebhookEndpoint>(`/v1/webhook-endpoints/${segment(id)}`, undefined, options),
+    list,
+    del: (id: string, options?: RequestOptions) => api.delete<DeletedWebhookEndpoint>(`/v1/webhook-endpoints/${segment(id)}`, options),
+    /** The endpoint's recent delivery attempts, newest first, with the receiver's status codes. */
+    attempts: (id: string, params: ListParams = {}, options?: RequestOptions) =>
+      api.get<List<WebhookAttempt>>(`/v1/webhook-endpoints/${segment(id)}/attempts`, params, options),
+  };
+}
+
+function eventsResource(api: Requester) {
+  const list = (params: ListEventsParams = {}, options?: RequestOptions) => api.get<List<WebhookEvent>>('/v1/events', params, options);
+  return {
+    retrieve: (id: string, options?: RequestOptions) => api.get<WebhookEvent>(`/v1/events/${segment(id)}`, undefined, options),
+    list,
+    /** Every event (of `params.type`, when given), newest first, fetching pages as the loop goes. */
+    listAutoPaging: (params: ListEventsParams = {}, options?: RequestOptions) =>
+      autoPaging((starting_after) => list({ ...params, starting_after }, options), params.starting_after),
   };
 }
 

@@ -199,3 +199,58 @@ export interface PaymentsClientOptions {
   /** Replaces the global `fetch` (tests). */
   fetch?: typeof fetch;
 }
+
+export type EventType = 'transfer.created' | 'transfer.reversed' | 'deposit.created' | 'payout.paid' | 'payout.failed';
+
+/** Something that happened; also the body of every webhook. `data.object` is the object as the API showed it then. */
+export interface WebhookEvent {
+  id: string;
+  object: 'event';
+  type: EventType;
+  data: { object: { id: string; object: string; [field: string]: unknown } };
+  created_at: string;
+}
+
+export interface ListEventsParams extends ListParams {
+  type?: EventType;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  object: 'webhook_endpoint';
+  url: string;
+  /** Subscribed types, or `['*']` for all. */
+  enabled_events: Array<EventType | '*'>;
+  created_at: string;
+}
+
+/** The answer to the creation: the only one that shows the signing secret. */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  secret: string;
+}
+
+export interface CreateWebhookEndpointParams {
+  url: string;
+  events?: Array<EventType | '*'>;
+}
+
+export interface DeletedWebhookEndpoint {
+  id: string;
+  object: 'webhook_endpoint';
+  deleted: true;
+}
+
+/** One POST of an event to an endpoint. */
+export interface WebhookAttempt {
+  id: string;
+  object: 'webhook_attempt';
+  event: string;
+  delivery: string;
+  attempt: number;
+  /** The receiver's status; null when it did not answer (refused, timed out, destination not allowed). */
+  status_code: number | null;
+  error: string | null;
+  outcome: 'delivered' | 'retrying' | 'failed';
+  duration_ms: number;
+  created_at: string;
+}

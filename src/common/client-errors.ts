@@ -1,12 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { problem } from './problem';
+
+/** The client's `X-Request-Id` when the unparsed bytes hold a sane one (as `requestId` accepts), else a new UUID. */
+function requestIdOf(error: { rawPacket?: unknown }): string {
+  const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '';
+  return /\r\nx-request-id:[ \t]*([\x21-\x7e]{1,200})[ \t]*\r\n/i.exec(raw)?.[1] ?? randomUUID();
+}
 
 /**
  * What Node's HTTP parser refuses before any framework sees the request (a control byte in a
  * header, headers too large, a malformed request line) is answered as problem+json too, not with
  * Node's bare `400 Bad Request`, then the connection is closed (the parser cannot go on with it).
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+export function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
     socket.destroy();
     return;
@@ -18,7 +25,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const body = JSON.stringify(rendered.body);
   socket.end(
     `HTTP/1.1 ${rendered.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Type: application/problem+json\r\nX-Request-Id: ${requestIdOf(error)}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -21,7 +21,7 @@ const pool = Buffer.alloc(ID_BYTES * 256);
 let used = pool.length;
 
 /** A public id such as `acct_3kT9…`: a prefix naming the object and 120 random bits, never a sequence number. */
-export function newId(prefix: 'acct' | 'tr' | 'trr' | 'dep' | 'le' | 'cli'): string {
+export function newId(prefix: 'acct' | 'tr' | 'trr' | 'dep' | 'le' | 'cli' | 'key' | 'evt' | 'we' | 'whd' | 'wha'): string {
   if (used + ID_BYTES > pool.length) {
     randomFillSync(pool);
     used = 0;

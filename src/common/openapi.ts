@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 
-const PROBLEM_SCHEMA = {
+export const PROBLEM_SCHEMA = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
@@ -61,6 +61,46 @@ export const EXAMPLES = {
     created_at: '2026-11-27T21:21:47.582Z',
   },
   reversal: { id: 'trr_2n7v…', object: 'reversal', transfer: 'tr_RYHFlANK2pSUD5-82uVb', amount: 500, currency: 'usd', created_at: '2026-11-27T21:30:00.000Z' },
+  event: {
+    id: 'evt_4cZq1m0bT8yW2kRr9sVx',
+    object: 'event',
+    type: 'transfer.created',
+    data: {
+      object: {
+        id: 'tr_RYHFlANK2pSUD5-82uVb',
+        object: 'transfer',
+        amount: 2500,
+        currency: 'usd',
+        from_account: 'acct_q6UkBhMN3B41aC8wrYSK',
+        to_account: 'acct_X9B_TOAOPuVGDqXwjGwG',
+        amount_reversed: 0,
+        status: 'succeeded',
+        description: null,
+        metadata: {},
+        created_at: '2026-11-27T21:21:47.669Z',
+      },
+    },
+    created_at: '2026-11-27T21:21:47.669Z',
+  },
+  webhookEndpoint: {
+    id: 'we_Jr0dQ1sH2k9Lm3Np4Bq5',
+    object: 'webhook_endpoint',
+    url: 'https://example.com/webhooks/payments',
+    enabled_events: ['*'],
+    created_at: '2026-11-27T21:20:00.000Z',
+  },
+  webhookAttempt: {
+    id: 'wha_8Kx2Vb7Nc6Md5Lf4Gh3J',
+    object: 'webhook_attempt',
+    event: 'evt_4cZq1m0bT8yW2kRr9sVx',
+    delivery: 'whd_2Hg5Tf6Yd7Us8Ia9Ob0P',
+    attempt: 1,
+    status_code: 500,
+    error: 'answered 500',
+    outcome: 'retrying',
+    duration_ms: 12,
+    created_at: '2026-11-27T21:21:48.102Z',
+  },
   ledgerEntry: {
     id: 'le_EaHMn3QzEpAVFFDarsHp',
     object: 'ledger_entry',

@@ -1,22 +1,9 @@
 import { HttpException } from '@nestjs/common';
-import { classifyDatabaseError, IdempotencyError, RenderedResponse } from '../idempotency';
+import { IdempotencyError, RenderedResponse } from '../idempotency';
+import { classifyDatabaseError } from '../database/database-errors';
 import { DomainError } from './domain-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** Status of each domain code; the idempotency layer's errors carry their own. */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation_error: 400,
-  authentication_required: 401,
-  invalid_api_key: 401,
-  insufficient_funds: 402,
-  account_not_found: 404,
-  transfer_not_found: 404,
-  currency_mismatch: 422,
-  same_account: 422,
-  amount_exceeds_refundable: 422,
-  balance_limit_exceeded: 422,
-};
 
 /** Codes for what the framework itself rejects, by status. */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -45,13 +32,16 @@ function titleOf(code: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** A problem response: status, headers (content type, Retry-After) and the RFC 9457 body. */
-export function problem(status: number, code: string, detail: string, param?: string, retryAfter?: number): RenderedResponse {
+/**
+ * A problem response: status, headers (content type, Retry-After) and the RFC 9457 body; `stored`
+ * when it is a definite outcome that an idempotency key keeps (only domain errors say so).
+ */
+export function problem(status: number, code: string, detail: string, param?: string, retryAfter?: number, stored = false): RenderedResponse {
   const body: Problem = { type: `/docs/errors#${code}`, title: titleOf(code), status, detail, code };
   if (param !== undefined) body.param = param;
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-  return { status, headers, body };
+  return { status, headers, body, stored };
 }
 
 /** Errors of body parsers (Express's body-parser, Fastify's content-type parsers) carry a status or a type. */
@@ -71,7 +61,7 @@ export function renderProblem(error: unknown): RenderedResponse {
   // The HTTP adapters wrap what body parsers throw (our JSON checks included) in an HttpException.
   if (error instanceof HttpException && error.cause instanceof DomainError) error = error.cause;
   if (error instanceof DomainError) {
-    return problem(STATUS_BY_CODE[error.code] ?? 400, error.code, error.message, error.param);
+    return problem(error.status, error.code, error.message, error.param, undefined, error.stored);
   }
   if (error instanceof IdempotencyError) {
     const retryAfter = error.retryAfterSeconds;
@@ -97,12 +87,14 @@ export function renderProblem(error: unknown): RenderedResponse {
   const parser = error as ParserError;
   const parserStatus = parser?.status ?? parser?.statusCode;
   if (typeof parserStatus === 'number' && parserStatus >= 400 && parserStatus < 500) {
-    if (parserStatus === 413) return problem(413, 'payload_too_large', 'The request body is larger than this API accepts.');
+    if (parserStatus === 413) return problem(413, 'payload_too_large', 'The request body is larger than this API accepts (100 KB, at most 200 form parameters).');
     if (parserStatus === 415) return problem(415, 'unsupported_media_type', 'Send application/json or application/x-www-form-urlencoded.');
     return problem(400, 'validation_error', 'The request body could not be parsed; send valid JSON or form data.');
   }
   if (classifyDatabaseError(error) !== undefined) {
     return problem(503, 'service_unavailable', 'The service is temporarily unavailable; retry with the same idempotency key.', undefined, 1);
   }
-  return problem(500, 'internal_error', 'An unexpected error occurred; retry with the same idempotency key.');
+  // Not "retry": an unexpected error may well be deterministic, and the same request would fail the
+  // same way. Nothing was written (the unit of work rolled back) and the key was not stored.
+  return problem(500, 'internal_error', 'An unexpected error occurred and nothing was written. If it persists, report this response\'s X-Request-Id.');
 }

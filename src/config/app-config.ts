@@ -1,3 +1,5 @@
+import { idempotencyOptionProblems } from '../idempotency';
+
 /** The application's settings, read once from the environment and checked before anything starts. */
 export interface AppConfig {
   port: number;
@@ -6,16 +8,52 @@ export interface AppConfig {
   /** The database URL was not given: the embedded SQLite default is in use. */
   embeddedDefault: boolean;
   dbPoolSize: number;
+  /** `innodb_lock_wait_timeout` of the application's own statements; the server's (50 s by default) when unset. */
+  dbLockWaitSeconds?: number;
+  /** Re-runs of a unit of work that lost a race (deadlock, lock wait timeout): the one retry setting. */
+  dbTransientRetries: number;
   migrationsRun: boolean;
   bootstrapApiKey?: string;
   bootstrapClientName: string;
-  idempotency: { enabled: boolean; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string; replayCacheSize: number };
-  /** Requests per minute per client (per process). */
+  idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string; replayCacheSize: number };
+  /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
+  apiKeyCacheTtlMs: number;
+  /** Requests per minute per client: shared by every process through `redisUrl`, else per process. */
   rateLimitPerMinute: number;
+  /** Redis for rate-limit counters shared by all processes (`REDIS_URL`); none: per process. */
+  redisUrl?: string;
   logLevel: string;
+  webhooks: WebhooksConfig;
+}
+
+/** Webhook delivery (see README, "Events and webhooks"). */
+export interface WebhooksConfig {
+  /** This process runs a dispatcher (the app by default; `npm run worker` always). */
+  dispatcherEnabled: boolean;
+  /** Loopback, private and link-local destinations allowed (local development and tests only). */
+  allowPrivateUrls: boolean;
+  /** A receiver must answer 2xx within this long. */
+  timeoutMs: number;
+  /** First retry after up to this long (with jitter); doubles per attempt up to `retryCapMs`. */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** A delivery still failing this long after its event is marked failed. */
+  retryWindowSeconds: number;
+  /** How often an idle dispatcher looks for due deliveries. */
+  pollMs: number;
+  /** How long a claimed delivery stays invisible to other dispatchers; longer than `timeoutMs`. */
+  leaseMs: number;
+  /** Deliveries claimed at once. */
+  batchSize: number;
+  /** 32 bytes (64 hex characters) that encrypt signing secrets at rest; absent: stored as they are. */
+  secretsKey?: Buffer;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/payments.sqlite';
+
+/** How long an API-key lookup is cached by default, and at most: a revoked key stops working in every process within this. */
+export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;
+export const MAX_API_KEY_CACHE_TTL_MS = 10_000;
 
 /** A setting that cannot be used; the message names the variable and is printed as the one line at exit. */
 export class ConfigurationError extends Error {
@@ -51,6 +89,13 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigurationError('REDIS_URL', 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  return raw;
+}
+
 /** Parses and checks the environment; throws `ConfigurationError` on the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
@@ -62,30 +107,64 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     throw new ConfigurationError('BOOTSTRAP_API_KEY', 'must be 16 to 200 printable ASCII characters');
   }
   const schema = env.IDEMPOTENCY_SCHEMA?.trim() || undefined;
-  if (schema !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(schema)) {
-    throw new ConfigurationError('IDEMPOTENCY_SCHEMA', 'must be 1 to 64 letters, digits or underscores');
-  }
   const leaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', 60_000, 1_000);
-  const waitMs = integer(env, 'IDEMPOTENCY_WAIT_MS', 5_000, 0);
-  if (waitMs >= leaseMs) throw new ConfigurationError('IDEMPOTENCY_WAIT_MS', `must be shorter than IDEMPOTENCY_LEASE_MS (${leaseMs})`);
+  const waitMs = Math.max(integer(env, 'IDEMPOTENCY_WAIT_MS', 5_000, 0), 1);
+  // The module's own rules, reported under the variable that broke them.
+  const variables = { waitMs: 'IDEMPOTENCY_WAIT_MS', leaseMs: 'IDEMPOTENCY_LEASE_MS', schema: 'IDEMPOTENCY_SCHEMA' } as const;
+  const [broken] = idempotencyOptionProblems({ waitMs, leaseMs, schema });
+  if (broken) {
+    const variable = variables[broken.option as keyof typeof variables];
+    throw new ConfigurationError(variable, broken.problem.replace('leaseMs', 'IDEMPOTENCY_LEASE_MS'));
+  }
+  const lockWait = env.DB_LOCK_WAIT_SECONDS?.trim();
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
     databaseUrl,
     embeddedDefault: !env.DATABASE_URL?.trim(),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1_000),
+    dbLockWaitSeconds: lockWait ? integer(env, 'DB_LOCK_WAIT_SECONDS', 50, 1, 86_400) : undefined,
+    dbTransientRetries: integer(env, 'DB_TRANSIENT_RETRIES', 12, 0, 30),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     bootstrapApiKey,
     bootstrapClientName: env.BOOTSTRAP_CLIENT_NAME?.trim() || 'bootstrap',
     idempotency: {
       enabled: boolean(env, 'IDEMPOTENCY_ENABLED', true),
+      headerName: 'Idempotency-Key',
       ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),
       leaseMs,
-      waitMs: Math.max(waitMs, 1),
+      waitMs,
       schema,
       replayCacheSize: integer(env, 'IDEMPOTENCY_REPLAY_CACHE_SIZE', 10_000, 0, 10_000_000),
     },
+    apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6_000, 1),
+    redisUrl: redisUrl(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    webhooks: loadWebhooksConfig(env),
+  };
+}
+
+function loadWebhooksConfig(env: Env): WebhooksConfig {
+  const timeoutMs = integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const leaseMs = integer(env, 'WEBHOOK_LEASE_MS', 60_000, 1_000);
+  // The lease must outlast a whole attempt, or a second dispatcher could send the same one meanwhile.
+  if (leaseMs < 2 * timeoutMs) throw new ConfigurationError('WEBHOOK_LEASE_MS', `must be at least twice WEBHOOK_TIMEOUT_MS (${timeoutMs})`);
+  const retryBaseMs = integer(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 1);
+  const retryCapMs = integer(env, 'WEBHOOK_RETRY_CAP_MS', 3_600_000, 1);
+  if (retryCapMs < retryBaseMs) throw new ConfigurationError('WEBHOOK_RETRY_CAP_MS', `must be at least WEBHOOK_RETRY_BASE_MS (${retryBaseMs})`);
+  const rawKey = env.WEBHOOK_SECRETS_KEY?.trim();
+  if (rawKey && !/^[0-9a-fA-F]{64}$/.test(rawKey)) throw new ConfigurationError('WEBHOOK_SECRETS_KEY', 'must be 64 hex characters (32 bytes)');
+  return {
+    dispatcherEnabled: boolean(env, 'WEBHOOKS_DISPATCHER_ENABLED', true),
+    allowPrivateUrls: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    timeoutMs,
+    retryBaseMs,
+    retryCapMs,
+    retryWindowSeconds: integer(env, 'WEBHOOK_RETRY_WINDOW_SECONDS', 3 * 86_400, 1),
+    pollMs: integer(env, 'WEBHOOKS_POLL_MS', 1_000, 10, 60_000),
+    leaseMs,
+    batchSize: integer(env, 'WEBHOOKS_BATCH_SIZE', 20, 1, 500),
+    secretsKey: rawKey ? Buffer.from(rawKey, 'hex') : undefined,
   };
 }

@@ -2,8 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { ConfigurationError } from '../config/app-config';
-import { PAYMENTS_ENTITIES } from '../payments/payments.entities';
-import { ClientEntity } from '../auth/client.entity';
 import { MIGRATIONS } from './migrations';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -16,14 +14,14 @@ export function dialectOf(databaseUrl: string): Dialect {
 const MYSQL_URL_PARAMETERS = ['socket'];
 
 /**
- * Turns `DATABASE_URL` into TypeORM options: `mysql://user:pass@host:3306/db` (or `mariadb://`),
+ * Turns `DATABASE_URL` into TypeORM options (entities are registered by their modules, through
+ * `TypeOrmModule.forFeature` and `autoLoadEntities`): `mysql://user:pass@host:3306/db` (or `mariadb://`),
  * `mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock` (a co-located server over its Unix
  * socket: the host and port are then not used), `sqlite:/path/file.sqlite`,
  * `sqlite:./relative.sqlite` or `sqlite::memory:`.
  */
 export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number; migrationsRun?: boolean } = {}): DataSourceOptions {
   const common = {
-    entities: [ClientEntity, ...PAYMENTS_ENTITIES],
     migrations: MIGRATIONS,
     migrationsRun: opts.migrationsRun ?? false,
     synchronize: false,

@@ -17,7 +17,10 @@ export class EntitySql<T extends ObjectLiteral> {
   private readonly inserted: ColumnMetadata[];
   private readonly inserts = new Map<number, string>();
 
-  constructor(private readonly dataSource: DataSource, target: EntityTarget<T>) {
+  constructor(
+    private readonly dataSource: DataSource,
+    target: EntityTarget<T>,
+  ) {
     this.metadata = dataSource.getMetadata(target);
     this.table = this.quote(this.metadata.tableName);
     // Generated columns (the `seq` insertion order) are left to the database.

@@ -1,7 +1,24 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { withMigrationLock } from './migration-lock';
 
-interface PoolLike {
-  on(event: 'connection', listener: (connection: { query(sql: string, done: (error: Error | null) => void): unknown }) => void): void;
+interface PooledConnection {
+  query(sql: string, done: (error: Error | null) => void): unknown;
+}
+interface Pool {
+  on(event: 'connection', listener: (connection: PooledConnection) => void): void;
+}
+
+/** Session settings of every MySQL/MariaDB connection of the pool. */
+export interface MysqlSessionSettings {
+  /** `innodb_lock_wait_timeout` of the application's statements (`DB_LOCK_WAIT_SECONDS`); the server's when absent. */
+  lockWaitSeconds?: number;
+}
+
+/** The statements that give a connection the session settings, one round trip each, once per connection. */
+export function sessionStatements(settings: MysqlSessionSettings): string[] {
+  const statements = ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'];
+  if (settings.lockWaitSeconds !== undefined) statements.push(`SET SESSION innodb_lock_wait_timeout = ${Math.trunc(settings.lockWaitSeconds)}`);
+  return statements;
 }
 
 /** A failed session setting leaves the connection usable with server defaults; say so, do not crash. */
@@ -9,65 +26,41 @@ function warnOnError(error: Error | null): void {
   if (error) console.warn(`could not apply MySQL session settings: ${error.message}`);
 }
 
-const LOCK_WAIT_SECONDS = Symbol('lockWaitSeconds');
-
-/** Carries the idempotency wait to `initializeDataSource` inside the options TypeORM passes along. */
-export function withLockWait(options: DataSourceOptions, seconds: number): DataSourceOptions {
-  return Object.assign({ ...options }, { [LOCK_WAIT_SECONDS]: seconds });
-}
-
 /**
- * Creates and initializes the DataSource, then applies pending migrations when asked. On MySQL/MariaDB every pooled connection first runs:
+ * Creates and initializes the DataSource, then applies pending migrations when asked. On MySQL/MariaDB
+ * every pooled connection first runs:
  * - READ COMMITTED: locking reads already see the latest rows; this also drops the gap locks that
  *   make concurrent ledger inserts deadlock under REPEATABLE READ.
- * - `innodb_lock_wait_timeout` = the idempotency wait: a duplicate request blocks on the original's
- *   uncommitted key row for at most this long before it is told 409.
- * Doing it once per connection, not per transaction, keeps these off every request's round trips.
+ * - `innodb_lock_wait_timeout` = `DB_LOCK_WAIT_SECONDS`, when set: how long a statement of the
+ *   application waits for a row lock. The idempotency store bounds its key claim's wait itself,
+ *   per statement, so this is about business rows only.
+ * Doing it once per connection, not per transaction, keeps these off every request's round trips:
+ * new connections get them from the pool's `connection` event, and the one connection TypeORM
+ * opened while initializing (to check the credentials) gets them here.
  */
-export async function initializeDataSource(options: DataSourceOptions): Promise<DataSource> {
+export async function initializeDataSource(options: DataSourceOptions, session: MysqlSessionSettings = {}): Promise<DataSource> {
   const dataSource = new DataSource({ ...options, migrationsRun: false });
-  const lockWaitSeconds = (options as { [LOCK_WAIT_SECONDS]?: number })[LOCK_WAIT_SECONDS] ?? 5;
-  if (options.type === 'mysql') {
-    const driver = dataSource.driver as unknown as { mysql: { createPool(o: unknown): PoolLike } };
-    const mysql = driver.mysql;
-    driver.mysql = Object.create(mysql, {
-      createPool: {
-        value: (poolOptions: unknown) => {
-          const pool = mysql.createPool(poolOptions);
-          pool.on('connection', (connection) => {
-            connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', warnOnError);
-            connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(lockWaitSeconds))}`, warnOnError);
-          });
-          return pool;
-        },
-      },
-    });
-  }
   await dataSource.initialize();
+  if (options.type === 'mysql') {
+    const statements = sessionStatements(session);
+    const pool = (dataSource.driver as unknown as { pool: Pool }).pool;
+    pool.on('connection', (connection) => statements.forEach((sql) => connection.query(sql, warnOnError)));
+    for (const sql of statements) await dataSource.query(sql);
+  }
   if (options.migrationsRun) await runMigrationsExclusively(dataSource);
   return dataSource;
 }
 
-const MIGRATION_LOCK = 'payments_schema_migrations';
-const MIGRATION_LOCK_WAIT_SECONDS = 120;
-
 /**
- * Several app processes may start at once against one MySQL database; without a lock they would
- * race to create the same tables. `GET_LOCK` is held by one connection for the whole run, and the
- * others wait, then find nothing left to do. SQLite is one process's file: no lock needed.
+ * Several app processes may start at once against one MySQL database or one Galera cluster;
+ * without a lock they would race to create the same tables. The lock is a replicated lease row
+ * (see `withMigrationLock`); the others wait, then find nothing left to do. SQLite is one
+ * process's file: no lock needed.
  */
 async function runMigrationsExclusively(dataSource: DataSource): Promise<void> {
   if (dataSource.options.type !== 'mysql') {
     await dataSource.runMigrations({ transaction: 'each' });
     return;
   }
-  const lockHolder = dataSource.createQueryRunner();
-  try {
-    const [row] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [MIGRATION_LOCK, MIGRATION_LOCK_WAIT_SECONDS]);
-    if (Number(row.acquired) !== 1) throw new Error(`could not take the migration lock within ${MIGRATION_LOCK_WAIT_SECONDS} s`);
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await lockHolder.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
-    await lockHolder.release();
-  }
+  await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
 }

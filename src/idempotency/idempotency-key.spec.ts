@@ -49,3 +49,19 @@ describe('resolveIdempotencyKey', () => {
     expect(resolveIdempotencyKey(undefined, 'q', { ...names, query: false })).toBeUndefined();
   });
 });
+
+describe('parseIdempotencyKey with RFC 8941 quoted strings', () => {
+  it.each([
+    ['"abc"', 'abc'],
+    ['"a\\"b"', 'a"b'],
+    ['"a\\\\b"', 'a\\b'],
+    ['a"b', 'a"b'],
+    ['"abc', '"abc'],
+  ])('reads %s as the key %s', (raw, key) => {
+    expect(parseIdempotencyKey(raw, 'Idempotency-Key')).toBe(key);
+  });
+
+  it.each(['"a\\b"', '"a"b"', '"ab\\"', '""'])('refuses the malformed quoted string %s naming the header', (raw) => {
+    expect(() => parseIdempotencyKey(raw, 'Idempotency-Key')).toThrow(expect.objectContaining({ param: 'Idempotency-Key' }));
+  });
+});

@@ -4,14 +4,35 @@ import { IdempotencyKeyInvalidError } from './idempotency.errors';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * Strips the IETF structured-field string form (`"abc"`) to its content, then validates.
+ * The content of an RFC 8941 sf-string (`"…"`, where `\"` and `\\` are the only escapes), or the
+ * value itself when it is not quoted; `undefined` for a quoted value that is not a valid sf-string.
+ */
+function unquote(raw: string): string | undefined {
+  if (!(raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"'))) return raw;
+  let content = '';
+  for (let i = 1; i < raw.length - 1; i++) {
+    let ch = raw[i];
+    if (ch === '"') return undefined;
+    if (ch === '\\') {
+      ch = raw[++i];
+      if (i >= raw.length - 1 || (ch !== '"' && ch !== '\\')) return undefined;
+    }
+    content += ch;
+  }
+  return content;
+}
+
+/**
+ * Reads the IETF structured-field string form (`"abc"`, `"a\"b"` names `a"b`) as its content, then
+ * validates.
  * @throws IdempotencyKeyInvalidError naming `param` when the key is malformed.
  */
 export function parseIdempotencyKey(raw: string, param: string): string {
-  const unquoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-  if (!KEY_PATTERN.test(unquoted)) {
+  const unquoted = unquote(raw);
+  if (unquoted === undefined || !KEY_PATTERN.test(unquoted)) {
     throw new IdempotencyKeyInvalidError(
-      `${param} must be 1 to 255 printable ASCII characters (no spaces, control characters or non-ASCII).`,
+      `${param} must be 1 to 255 printable ASCII characters (no spaces, control characters or non-ASCII), ` +
+        'optionally as an RFC 8941 quoted string (with \\" and \\\\ as its only escapes).',
       param,
     );
   }
@@ -39,10 +60,7 @@ export function resolveIdempotencyKey(
     fromQuery = parseIdempotencyKey(query, names.query);
   }
   if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
-    throw new IdempotencyKeyInvalidError(
-      `The ${names.header} header and the ${names.query} query parameter differ; send one key.`,
-      names.header,
-    );
+    throw new IdempotencyKeyInvalidError(`The ${names.header} header and the ${names.query} query parameter differ; send one key.`, names.header);
   }
   return fromHeader ?? fromQuery;
 }

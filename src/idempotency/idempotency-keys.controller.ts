@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Inject, Param, Post, Req } from '@nestjs/common';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { Clock } from './clock';
+import { IdempotencyClock } from './idempotency-clock';
 import { optionalOpenApi } from './idempotent.openapi';
 import { parseIdempotencyKey } from './idempotency-key';
 import { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
@@ -26,7 +26,7 @@ export class MintIdempotencyKeyDto {
 export class IdempotencyKeysController {
   constructor(
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
-    private readonly clock: Clock,
+    private readonly clock: IdempotencyClock,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
   ) {}
 

@@ -1,14 +1,10 @@
 /** What the idempotency layer did with a request; set on the request for logs and metrics. */
-export type IdempotencyOutcome =
-  | 'executed'
-  | 'replayed'
-  | 'in_use'
-  | 'reused'
-  | 'invalid'
-  | 'released'
-  | 'store_unavailable';
+export type IdempotencyOutcome = 'executed' | 'replayed' | 'in_use' | 'reused' | 'invalid' | 'released' | 'lease_lost' | 'store_unavailable';
 
-/** The parts of an Express or Fastify request the layer reads, and the outcome it leaves. */
+/**
+ * The parts of an Express or Fastify request the layer reads, and the outcome it leaves for logs
+ * and metrics (`idempotencyOutcome`, also on the Node request under Fastify).
+ */
 export interface IdempotencyRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;

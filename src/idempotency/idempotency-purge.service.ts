@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { Clock } from './clock';
 import { CompletedKeysCache } from './completed-keys.cache';
+import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyStore } from './idempotency-store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
@@ -14,10 +14,12 @@ import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 export class IdempotencyPurgeService {
   private readonly logger = new Logger(IdempotencyPurgeService.name);
   private running = false;
+  /** When the last purge (scheduled or called) finished without error: for monitoring that it runs. */
+  lastSucceededAt?: Date;
 
   constructor(
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
-    private readonly clock: Clock,
+    private readonly clock: IdempotencyClock,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
     private readonly completed: CompletedKeysCache,
   ) {}
@@ -46,7 +48,10 @@ export class IdempotencyPurgeService {
       const deleted = await this.store.purgeExpired(now, this.options.purgeBatchSize);
       total += deleted;
       if (deleted > 0) onBatch?.(total);
-      if (deleted < this.options.purgeBatchSize) return total;
+      if (deleted < this.options.purgeBatchSize) {
+        this.lastSucceededAt = this.clock.now();
+        return total;
+      }
     }
   }
 }

@@ -45,16 +45,45 @@ export interface ClaimRequest {
   now: Date;
   leaseExpiresAt: Date;
   expiresAt: Date;
+  /**
+   * How long this claim may wait for an unfinished holder of the key, at most, before it answers
+   * `busy`. The store bounds its own waiting (the claim statement's lock wait) by it, whatever the
+   * database's lock wait for other statements is.
+   */
+  waitMs: number;
 }
 
 export type ClaimResult =
   | { outcome: 'claimed' }
   /** Someone else holds the key (or held it and finished): nothing was written. */
   | { outcome: 'existing'; record: IdempotencyRecord }
-  /** The key is held by an unfinished unit of work that did not let go within the wait. */
+  /**
+   * The key is held by an unfinished unit of work that did not let go within `waitMs`, or the claim
+   * lost a deadlock to another claim of the same key. Nothing was written; try again later.
+   */
   | { outcome: 'busy' };
 
+/**
+ * What a store's database error means to its caller: `transient`, the unit of work lost a race
+ * and rolled back (a retry may succeed); `unavailable`, the database cannot be reached.
+ */
 export type StoreFault = 'transient' | 'unavailable';
+
+/**
+ * The database errors a SQL store must tell apart, as a classifier given to the module reports
+ * them: `conflict` (deadlock, serialization or certification failure: the transaction rolled back),
+ * `lock_wait_timeout`, `unique_violation`, `unavailable` (connection refused or lost).
+ */
+export type DatabaseErrorKind = 'conflict' | 'lock_wait_timeout' | 'unique_violation' | 'unavailable';
+
+/** Sorts an error of the database driver into a `DatabaseErrorKind`, or `undefined` for any other error. */
+export type DatabaseErrorClassifier = (error: unknown) => DatabaseErrorKind | undefined;
+
+/** The fault a database error is to the caller of a store. */
+export function storeFaultOf(kind: DatabaseErrorKind | undefined): StoreFault | undefined {
+  if (kind === 'conflict' || kind === 'lock_wait_timeout') return 'transient';
+  return kind === 'unavailable' ? 'unavailable' : undefined;
+}
 
 export interface IdempotencyStore {
   /** The latest committed record, or the caller's own uncommitted one; expired records included. */
@@ -64,7 +93,11 @@ export interface IdempotencyStore {
    * handler makes through the same transaction, and `complete` commit together or not at all.
    */
   inTransaction<T>(work: () => Promise<T>): Promise<T>;
-  /** Takes the key for this request: a new key, a minted one of a matching purpose, or an expired one. */
+  /**
+   * Takes the key for this request: a new key, a minted one of a matching purpose, or an expired one.
+   * Must be the unit of work's first write: a claim that loses a deadlock reports `busy`, and the
+   * database has then rolled back everything the unit did.
+   */
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Records the final response. Fails with `LeaseLostError` unless `owner` still holds the key. */
   complete(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void>;
@@ -80,6 +113,11 @@ export interface IdempotencyStore {
 
 export const IdempotencyStore = Symbol('IdempotencyStore');
 
+/** Whether a record is a finished request whose answer is replayed: completed and not expired. */
+export function isReplayable(record: IdempotencyRecord, now: Date): boolean {
+  return record.status === 'completed' && record.expiresAt > now;
+}
+
 /**
  * Whether a claim may take an existing record: it expired, it is a minted key of this purpose (or
  * of none), or it is an in-progress claim whose lease lapsed. Stores re-check this atomically.
@@ -88,12 +126,4 @@ export function isClaimable(record: IdempotencyRecord, request: Pick<ClaimReques
   if (record.expiresAt <= request.now) return true;
   if (record.status === 'minted') return record.purpose === null || record.purpose === request.purpose;
   return record.status === 'in_progress' && record.leaseExpiresAt !== null && record.leaseExpiresAt <= request.now;
-}
-
-/** The holder's lease ran out, so its result must not be recorded; its unit of work rolls back. */
-export class LeaseLostError extends Error {
-  constructor(readonly key: string) {
-    super('The idempotency lease was lost before the response could be recorded.');
-    this.name = 'LeaseLostError';
-  }
 }

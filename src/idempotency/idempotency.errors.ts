@@ -30,7 +30,10 @@ export class IdempotencyKeyMissingError extends IdempotencyError {
 export class IdempotencyKeyInvalidError extends IdempotencyError {
   readonly code = 'idempotency_key_invalid';
   readonly status = 400;
-  constructor(reason: string, readonly param: string) {
+  constructor(
+    reason: string,
+    readonly param: string,
+  ) {
     super(reason);
   }
 }
@@ -57,7 +60,10 @@ export class IdempotencyKeyInUseError extends IdempotencyError {
 export class IdempotencyStoreUnavailableError extends IdempotencyError {
   readonly code = 'idempotency_store_unavailable';
   readonly status = 503;
-  constructor(readonly retryAfterSeconds: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
     super('The idempotency store is unavailable; the request was not processed. Retry with the same key.', options);
   }
 }
@@ -68,5 +74,19 @@ export class IdempotencyKeyNotFoundError extends IdempotencyError {
   readonly status = 404;
   constructor() {
     super('No such idempotency key.');
+  }
+}
+
+/**
+ * The request held its key longer than `leaseMs`, so its result was not recorded and its unit of
+ * work rolled back: nothing of it exists. Another request may have taken the key over meanwhile.
+ * Retrying with the same key is safe (it replays, waits or runs anew).
+ */
+export class LeaseLostError extends IdempotencyError {
+  readonly code = 'idempotency_lease_lost';
+  readonly status = 503;
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('The request took longer than its idempotency lease, so nothing of it was kept. Retry with the same key.');
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, HttpException, INestApplication, Post } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Clock } from './clock';
+import { IdempotencyClock } from './idempotency-clock';
 import { Idempotent } from './idempotent.decorator';
 import { IdempotencyStore } from './idempotency-store';
 import { IdempotencyModule } from './idempotency.module';
@@ -15,6 +15,7 @@ import { InMemoryIdempotencyStore } from './in-memory-idempotency.store';
  */
 let executions = 0;
 let gate: Promise<void> = Promise.resolve();
+let clockOverrun: () => void = () => undefined;
 
 @Controller('things')
 class ThingsController {
@@ -40,6 +41,14 @@ class ThingsController {
     throw new HttpException('temporarily broken', 503);
   }
 
+  @Post('outlived')
+  @Idempotent({ required: true })
+  outlived() {
+    executions++;
+    clockOverrun();
+    return { ok: true };
+  }
+
   @Post('optional')
   @Idempotent()
   optional() {
@@ -48,7 +57,7 @@ class ThingsController {
   }
 }
 
-class FakeClock extends Clock {
+class FakeClock extends IdempotencyClock {
   current = new Date('2026-01-01T00:00:00.000Z');
   now(): Date {
     return new Date(this.current);
@@ -67,6 +76,7 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
     executions = 0;
     gate = Promise.resolve();
     clock = new FakeClock();
+    clockOverrun = () => (clock.current = new Date(clock.current.getTime() + 10_001));
     const moduleRef = await Test.createTestingModule({
       imports: [
         IdempotencyModule.forRoot({
@@ -79,13 +89,18 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
           purgeEnabled: false,
           renderError: (error) =>
             error instanceof HttpException
-                ? { status: error.getStatus(), headers: { 'content-type': 'application/problem+json' }, body: error.getResponse() }
-                : undefined,
+              ? {
+                  status: error.getStatus(),
+                  headers: { 'content-type': 'application/problem+json' },
+                  body: error.getResponse(),
+                  stored: error.getStatus() === 402,
+                }
+              : undefined,
         }),
       ],
       controllers: [ThingsController],
     })
-      .overrideProvider(Clock)
+      .overrideProvider(IdempotencyClock)
       .useValue(clock)
       .compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -207,5 +222,19 @@ describe('IdempotencyInterceptor with the in-memory store', () => {
     expect(await store.purgeExpired(clock.now(), 1000)).toBe(1);
     expect(await store.find('client_a', 'p1')).toBeNull();
     expect(await store.find('client_a', 'p2')).not.toBeNull();
+  });
+
+  it('a handler that outlives its lease is refused with idempotency_lease_lost; nothing is kept and the retry runs', async () => {
+    const lost = await post('/things/outlived', 'lease');
+    expect({ status: lost.status, code: lost.body.code, retryAfter: lost.headers['retry-after'] }).toEqual({
+      status: 503,
+      code: 'idempotency_lease_lost',
+      retryAfter: '1',
+    });
+    const store = app.get<InMemoryIdempotencyStore>(IdempotencyStore);
+    expect(await store.find('client_a', 'lease')).toBeNull();
+    clockOverrun = () => undefined;
+    expect((await post('/things/outlived', 'lease')).status).toBe(201);
+    expect(executions).toBe(2);
   });
 });

@@ -1,54 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { Clock } from './clock';
 import { CompletedKeysCache } from './completed-keys.cache';
+import { IdempotencyClock } from './idempotency-clock';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
 import { KeyedRequest, readKeyedRequest } from './keyed-request';
 import { Declined, ResponseCapture, Unstored } from './response-capture';
-import { IdempotencyRecord, IdempotencyStore, LeaseLostError, StoredResponse } from './idempotency-store';
-import {
-  IdempotencyKeyInUseError,
-  IdempotencyKeyReusedError,
-  IdempotencyStoreUnavailableError,
-} from './idempotency.errors';
+import { ClaimResult, IdempotencyRecord, IdempotencyStore, isReplayable, StoredResponse } from './idempotency-store';
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotencyStoreUnavailableError, LeaseLostError } from './idempotency.errors';
 import { IdempotencyOutcome, IdempotencyRequest, setOutcome } from './idempotency-outcome';
 import { RESOLVED_IDEMPOTENCY_OPTIONS } from './resolved-options';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
+import { sleep } from './retry-policy';
 
 const DEDUPLICATED_METHODS = new Set(['POST', 'PATCH']);
+/** Mean pause between two looks at a key another request holds; jittered so waiters spread out. */
 const POLL_INTERVAL_MS = 50;
 
 type Outcome = (outcome: IdempotencyOutcome) => void;
 type UnitResult =
-  | { kind: 'executed'; response: StoredResponse; record: IdempotencyRecord }
-  | { kind: 'existing'; record: IdempotencyRecord }
-  | { kind: 'busy' };
-const RETRY = Symbol('retry');
+  { kind: 'executed'; response: StoredResponse; record: IdempotencyRecord } | { kind: 'existing'; record: IdempotencyRecord } | { kind: 'busy' };
 
 /**
  * Runs `@Idempotent()` routes exactly once per (client, key).
  *
  * A first request claims its key, runs the handler and records the response in one transaction, so
  * a crash at any point leaves either everything or nothing. A repeat replays the record; a repeat
- * arriving while the first still runs waits for it (the database's row lock, or polling on stores
- * without one) and replays, or gets 409 once the wait is over.
+ * arriving while the first still runs waits for it, never longer than `waitMs` in all (the claim's
+ * lock wait is bounded by what is left of it, then it looks again until the deadline), and replays,
+ * or gets 409.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Idempotency');
+  private readonly responses: ResponseCapture;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
-    private readonly clock: Clock,
+    private readonly clock: IdempotencyClock,
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
     private readonly completed: CompletedKeysCache,
   ) {
     this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
   }
-
-  private readonly responses: ResponseCapture;
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.reflector.getAllAndOverride(IdempotentMetadata, [context.getHandler(), context.getClass()]);
@@ -69,7 +66,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const known = this.completed.get(keyed.scope, keyed.key, keyed.fingerprint, this.clock.now());
     if (known) return this.replay(known, keyed, response, outcome);
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
-    if (existing?.status === 'completed' && existing.expiresAt > this.clock.now()) {
+    if (existing && isReplayable(existing, this.clock.now())) {
       this.completed.add(existing);
       return this.replay(existing, keyed, response, outcome);
     }
@@ -77,80 +74,34 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /**
-   * Claims the key and runs the handler in one transaction, re-running the whole unit after a
-   * deadlock (it rolled back, so nothing of it exists), and waiting, bounded, for a holder to finish.
+   * Claims the key and runs the handler in one transaction. A unit that lost a race (deadlock) rolled
+   * back, so nothing of it exists: it is run again as the retry policy allows. A key held by another
+   * unfinished request is waited for until the deadline, then 409.
    */
   private async execute(keyed: KeyedRequest, response: unknown, next: CallHandler, outcome: Outcome) {
-    const waitUntil = Date.now() + this.options.waitMs;
-    for (let attempt = 1; ; attempt++) {
+    const deadline = Date.now() + this.options.waitMs;
+    const started = Date.now();
+    for (let retry = 1; ;) {
       let result: UnitResult;
       try {
-        result = await this.store.inTransaction(() => this.claimAndRun(keyed, response, next));
+        result = await this.store.inTransaction(() => this.claimAndRun(keyed, response, next, deadline));
       } catch (error) {
-        const recovered = await this.recover(error, attempt, keyed, response, outcome);
-        if (recovered === RETRY) continue;
-        return recovered;
+        if (error instanceof Declined) return this.recordDecline(keyed, response, error.response, outcome);
+        const cause = error instanceof Unstored ? error.error : error;
+        await this.pauseBeforeRetry(cause, retry++, started, outcome);
+        continue;
       }
       const answer = this.settle(result, keyed, response, outcome);
       if (answer !== undefined) return answer;
-      // Held by an unfinished request: wait for it, bounded, then give up with 409.
-      if (Date.now() >= waitUntil) {
-        outcome('in_use');
-        throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
-      }
-      await sleep(POLL_INTERVAL_MS);
+      await this.waitForHolder(deadline, outcome);
     }
   }
 
-  /** What a unit of work that committed means for the client; `undefined` while the key is held. */
-  private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
-    if (result.kind === 'executed') {
-      // Committed: from here on every repeat of this key gets this answer.
-      this.completed.add(result.record);
-      outcome('executed');
-      return this.responses.send(response, result.response);
-    }
-    if (result.kind === 'existing' && result.record.status === 'completed') {
-      if (result.record.expiresAt > this.clock.now()) this.completed.add(result.record);
-      return this.replay(result.record, keyed, response, outcome);
-    }
-    if (result.kind === 'existing' && result.record.status === 'minted') {
-      outcome('reused');
-      throw new IdempotencyKeyReusedError(
-        `This key was minted for "${result.record.purpose}"; use it only there, or send a key of your own.`,
-      );
-    }
-    return undefined;
-  }
-
-  /**
-   * A unit of work that threw has rolled back. A decline is recorded on its own; a deadlock is
-   * retried (unless another request finished the key meanwhile: its answer is ours); an unreachable
-   * store is a 503; anything else surfaces unstored, so the same key may be retried.
-   */
-  private async recover(error: unknown, attempt: number, keyed: KeyedRequest, response: unknown, outcome: Outcome): Promise<string | typeof RETRY> {
-    if (error instanceof Declined) return this.recordDecline(keyed, response, error.response, outcome);
-    const cause = error instanceof Unstored ? error.error : error;
-    const fault = this.store.classifyError(cause);
-    if (fault === 'transient' && attempt <= this.options.maxTransientRetries) {
-      const now = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
-      if (now?.status === 'completed' && now.expiresAt > this.clock.now()) return this.replay(now, keyed, response, outcome);
-      return RETRY;
-    }
-    if (fault === 'unavailable' || cause instanceof LeaseLostError) {
-      outcome('store_unavailable');
-      throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause });
-    }
-    outcome('released');
-    throw cause;
-  }
-
-  private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler): Promise<UnitResult> {
+  private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler, deadline: number): Promise<UnitResult> {
     const owner = randomUUID();
     const now = this.clock.now();
-    const claim = await this.claim(keyed, owner, now);
-    if (claim.outcome === 'busy') return { kind: 'busy' as const };
-    if (claim.outcome === 'existing') return { kind: 'existing' as const, record: claim.record };
+    const claim = await this.claim(keyed, owner, deadline, now);
+    if (claim.outcome !== 'claimed') return heldBy(claim);
 
     const ran = await this.responses.capture(next, response);
     // Thrown, not returned, so that the transaction rolls back the claim and the handler's writes.
@@ -179,7 +130,58 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return new Date(now.getTime() + keyed.ttlSeconds * 1000);
   }
 
-  private claim(keyed: KeyedRequest, owner: string, now = this.clock.now()) {
+  /**
+   * A definite decline (402, 404, 422…) is recorded in a transaction of its own after the handler's
+   * rolled back, so that a handler which wrote something before declining leaves nothing behind.
+   * If another request took the key in between (a duplicate that ran the same handler and reached
+   * the same decline), its answer is the one every retry gets: we wait for it as a duplicate would.
+   */
+  private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: Outcome) {
+    const deadline = Date.now() + this.options.waitMs;
+    const started = Date.now();
+    for (let retry = 1; ;) {
+      let claim: ClaimResult;
+      try {
+        claim = await this.store.inTransaction(async () => {
+          const owner = randomUUID();
+          const result = await this.claim(keyed, owner, deadline);
+          if (result.outcome === 'claimed') await this.store.complete(keyed.scope, keyed.key, owner, declined, this.clock.now());
+          return result;
+        });
+      } catch (error) {
+        await this.pauseBeforeRetry(error, retry++, started, outcome);
+        continue;
+      }
+      if (claim.outcome === 'claimed') {
+        outcome('executed');
+        return this.responses.send(response, declined);
+      }
+      const answer = this.settle(heldBy(claim), keyed, response, outcome);
+      if (answer !== undefined) return answer;
+      await this.waitForHolder(deadline, outcome);
+    }
+  }
+
+  /** What a unit of work that committed means for the client; `undefined` while the key is held. */
+  private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
+    if (result.kind === 'executed') {
+      // Committed: from here on every repeat of this key gets this answer.
+      this.completed.add(result.record);
+      outcome('executed');
+      return this.responses.send(response, result.response);
+    }
+    if (result.kind === 'existing' && isReplayable(result.record, this.clock.now())) {
+      this.completed.add(result.record);
+      return this.replay(result.record, keyed, response, outcome);
+    }
+    if (result.kind === 'existing' && result.record.status === 'minted') {
+      outcome('reused');
+      throw new IdempotencyKeyReusedError(`This key was minted for "${result.record.purpose}"; use it only there, or send a key of your own.`);
+    }
+    return undefined;
+  }
+
+  private claim(keyed: KeyedRequest, owner: string, deadline: number, now = this.clock.now()) {
     // Spelled out rather than spread from `keyed`: one fixed shape, built on every first execution.
     return this.store.claim({
       scope: keyed.scope,
@@ -192,32 +194,40 @@ export class IdempotencyInterceptor implements NestInterceptor {
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
       expiresAt: this.expiresAt(keyed, now),
+      waitMs: Math.max(0, deadline - Date.now()),
     });
   }
 
-  /**
-   * A definite decline (402, 404, 422…) is recorded in a transaction of its own after the handler's
-   * rolled back, so that a handler which wrote something before declining leaves nothing behind.
-   * If another request took the key in between, its answer is the one every retry gets.
-   */
-  private async recordDecline(keyed: KeyedRequest, response: unknown, declined: StoredResponse, outcome: Outcome) {
-    const claimed = await this.guarded(outcome, () =>
-      this.store.inTransaction(async () => {
-        const owner = randomUUID();
-        const claim = await this.claim(keyed, owner);
-        if (claim.outcome === 'claimed') await this.store.complete(keyed.scope, keyed.key, owner, declined, this.clock.now());
-        return claim;
-      }),
-    );
-    if (claimed.outcome === 'existing' && claimed.record.status === 'completed') {
-      return this.replay(claimed.record, keyed, response, outcome);
-    }
-    if (claimed.outcome !== 'claimed') {
+  /** Another request holds the key: look again shortly, or answer 409 once the wait is over. */
+  private async waitForHolder(deadline: number, outcome: Outcome): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       outcome('in_use');
       throw new IdempotencyKeyInUseError(this.retryAfterSeconds);
     }
-    outcome('executed');
-    return this.responses.send(response, declined);
+    await sleep(Math.min(left, POLL_INTERVAL_MS / 2 + Math.random() * POLL_INTERVAL_MS));
+  }
+
+  /**
+   * A unit of work threw and rolled back. A transient fault (it lost a race) is paused on and run
+   * again as the retry policy allows; anything else, or a fault the policy gives up on, surfaces:
+   * a lost lease as its own error, an unreachable store as a 503, the rest untouched (unstored).
+   */
+  private async pauseBeforeRetry(error: unknown, retry: number, started: number, outcome: Outcome): Promise<void> {
+    const fault = this.store.classifyError(error);
+    const delay = fault === 'transient' ? this.options.retryPolicy.delayBefore(retry, Date.now() - started) : undefined;
+    if (delay !== undefined) return sleep(delay);
+    if (error instanceof LeaseLostError) {
+      outcome('lease_lost');
+      this.logger.warn(`idempotency lease lost: the request ran longer than leaseMs (${this.options.leaseMs} ms); nothing of it was kept`);
+      throw error;
+    }
+    if (fault === 'unavailable') {
+      outcome('store_unavailable');
+      throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause: error });
+    }
+    outcome('released');
+    throw error;
   }
 
   /** Store calls outside the unit of work: an unreachable store is a 503, never a silent pass. */
@@ -225,7 +235,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       return await call();
     } catch (error) {
-      if (this.store.classifyError(error) === undefined) throw error;
+      if (this.store.classifyError(error) !== 'unavailable') throw error;
       outcome('store_unavailable');
       throw new IdempotencyStoreUnavailableError(this.retryAfterSeconds, { cause: error });
     }
@@ -255,6 +265,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A claim that did not take the key, as the result of a unit of work. */
+function heldBy(claim: Exclude<ClaimResult, { outcome: 'claimed' }>): UnitResult {
+  return claim.outcome === 'busy' ? { kind: 'busy' } : { kind: 'existing', record: claim.record };
 }

@@ -3,7 +3,8 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyModule } from './idempotency.module';
 import { IdempotencyStore } from './idempotency-store';
 import { InMemoryIdempotencyStore } from './in-memory-idempotency.store';
-import { resolveIdempotencyOptions } from './resolved-options';
+import { idempotencyOptionProblems, resolveIdempotencyOptions } from './resolved-options';
+import { HttpException } from '@nestjs/common';
 
 describe('IdempotencyModule', () => {
   it('is configured asynchronously with forRootAsync and the store of your choice', async () => {
@@ -48,9 +49,17 @@ describe('resolveIdempotencyOptions', () => {
     expect(() => resolveIdempotencyOptions({} as never)).toThrow(/scope option is required/);
   });
 
-  it('treats 2xx and definite declines as stored outcomes, 5xx and 409 not', () => {
-    const { isStoredStatus } = resolveIdempotencyOptions({ scope });
-    expect([200, 201, 402, 404, 422].every(isStoredStatus)).toBe(true);
-    expect([400, 401, 409, 429, 500, 503].some(isStoredStatus)).toBe(false);
+  it('by default stores the declines of Nest HttpExceptions (402, 404, 422), not 4xx a retry may change or 5xx', () => {
+    const { renderError } = resolveIdempotencyOptions({ scope });
+    const stored = (status: number) => renderError(new HttpException('x', status))!.stored;
+    expect([402, 404, 422].every(stored)).toBe(true);
+    expect([400, 401, 409, 429, 500, 503].some(stored)).toBe(false);
+    expect(renderError(new Error('not an HttpException'))).toBeUndefined();
+  });
+
+  it('states each rule once, for the module and for an application checking its own settings', () => {
+    expect(idempotencyOptionProblems({ waitMs: 500, leaseMs: 1_000, schema: 'keys_db' })).toEqual([]);
+    expect(idempotencyOptionProblems({ waitMs: 1_000, leaseMs: 1_000 }).map((p) => p.option)).toEqual(['waitMs']);
+    expect(idempotencyOptionProblems({ schema: 'keys-db;' }).map((p) => p.option)).toEqual(['schema']);
   });
 });

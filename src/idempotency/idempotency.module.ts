@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { Clock } from './clock';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyKeysController } from './idempotency-keys.controller';
+import { IdempotencyOpenApiService } from './idempotency-openapi.service';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import {
   ConfigurableIdempotencyModule,
@@ -18,9 +19,9 @@ import { TypeOrmIdempotencyStore } from './typeorm-idempotency.store';
 
 /**
  * Exactly-once POST/PATCH for NestJS. Import it once with `forRoot()`/`forRootAsync()`, mark routes
- * with `@Idempotent()`. The default store needs TypeORM and `@nestjs-cls/transactional`'s
- * `ClsPluginTransactional` with the TypeORM adapter, so that the route's repositories join the
- * transaction the key is claimed in.
+ * with `@Idempotent()`. The default store needs TypeORM, `@nestjs-cls/transactional`'s
+ * `ClsPluginTransactional` with the TypeORM adapter (so that the route's repositories join the
+ * transaction the key is claimed in) and a `classifyError` option for the database driver.
  */
 @Module({})
 export class IdempotencyModule extends ConfigurableIdempotencyModule {
@@ -34,11 +35,12 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
 
   private static complete(
     definition: DynamicModule,
-    extras: { store?: typeof IDEMPOTENCY_OPTIONS_TYPE['store']; controller?: boolean },
+    extras: { store?: (typeof IDEMPOTENCY_OPTIONS_TYPE)['store']; controller?: boolean },
   ): DynamicModule {
     return {
       ...definition,
       global: true,
+      imports: [...(definition.imports ?? []), DiscoveryModule],
       controllers: extras.controller === false ? [] : [IdempotencyKeysController],
       providers: [
         ...(definition.providers ?? []),
@@ -53,12 +55,13 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
           useFactory: (options: ResolvedIdempotencyOptions) => new CompletedKeysCache(options.replayCacheSize),
           inject: [RESOLVED_IDEMPOTENCY_OPTIONS],
         },
-        Clock,
+        IdempotencyClock,
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         IdempotencyPurgeService,
+        IdempotencyOpenApiService,
       ],
-      exports: [IdempotencyStore, IdempotencyPurgeService, Clock, RESOLVED_IDEMPOTENCY_OPTIONS, CompletedKeysCache],
+      exports: [IdempotencyStore, IdempotencyPurgeService, IdempotencyClock, RESOLVED_IDEMPOTENCY_OPTIONS, CompletedKeysCache],
     };
   }
 }

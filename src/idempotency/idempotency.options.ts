@@ -1,9 +1,18 @@
+import type { DatabaseErrorClassifier } from './idempotency-store';
+import type { RetryPolicy } from './retry-policy';
+
 /** What a response that the module renders or replays looks like. */
 export interface RenderedResponse {
   status: number;
   /** Lower-case header names. */
   headers: Record<string, string>;
   body: unknown;
+  /**
+   * The handler reached a definite answer (a decline such as 402 insufficient funds): it is stored
+   * and replayed under the key. `false` for everything a retry may change (validation, faults): the
+   * key is released and the same key may be sent again.
+   */
+  stored: boolean;
 }
 
 /** Options of `IdempotencyModule.forRoot()` / `forRootAsync()`. */
@@ -15,13 +24,23 @@ export interface IdempotencyModuleOptions {
    */
   scope: (request: any) => string | undefined;
   /**
-   * Turns an error thrown by a route handler into the response the client gets, so that definite
-   * declines (402, 404, 422…) can be stored and replayed. Return `undefined` to let the error pass
-   * through untouched (never stored). Default: Nest `HttpException`s, as Nest would send them.
+   * Turns an error thrown by a route handler into the response the client gets, saying whether it
+   * is a definite decline to store and replay. Return `undefined` to let the error pass through
+   * untouched (never stored). Default: Nest `HttpException`s as Nest sends them, 402, 404 and 422
+   * stored.
    */
   renderError?: (error: unknown) => RenderedResponse | undefined;
-  /** Which response statuses are stored and replayed. Default: 2xx, 402, 404, 422. */
-  isStoredStatus?: (status: number) => boolean;
+  /**
+   * Sorts the database driver's errors for `TypeOrmIdempotencyStore` (unique violation, lock wait
+   * timeout, deadlock, lost connection). Required with that store.
+   */
+  classifyError?: DatabaseErrorClassifier;
+  /**
+   * Re-runs a unit of work (claim, handler, response) that lost a race with another one (deadlock,
+   * lock wait timeout). Default: 3 retries, 10 ms doubling up to 200 ms, full jitter. Give the
+   * application's own instance so that one setting governs every retry.
+   */
+  retryPolicy?: RetryPolicy;
   /** Set `false` to run every route without deduplication: for benchmarking and debugging only. */
   enabled?: boolean;
   /** Request header carrying the key. Default `Idempotency-Key`. */
@@ -35,12 +54,14 @@ export interface IdempotencyModuleOptions {
    * longer than any request should take, short enough that a stuck holder frees the key.
    */
   leaseMs?: number;
-  /** How long a duplicate waits for the in-flight original before a 409. Default 5 000. */
+  /**
+   * How long a duplicate waits for the in-flight original before a 409, whatever keeps the original
+   * busy. The store bounds the claim's own lock wait by it; the handler's statements keep the
+   * database's lock wait. Default 5 000; any whole number of milliseconds below `leaseMs`.
+   */
   waitMs?: number;
   /** Response headers stored with the body and replayed. Default `content-type`, `location`. */
   storedHeaders?: string[];
-  /** Times a unit of work is re-run after a deadlock before the error surfaces. Default 3. */
-  maxTransientRetries?: number;
   /** MySQL only: the schema (database on the same server) holding `idempotency_keys`. */
   schema?: string;
   /** Run the scheduled purge of expired keys. Default `true`. */
@@ -54,5 +75,5 @@ export interface IdempotencyModuleOptions {
   replayCacheSize?: number;
 }
 
-export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyModuleOptions, 'schema'>> &
-  Pick<IdempotencyModuleOptions, 'schema'>;
+export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyModuleOptions, 'schema' | 'classifyError'>> &
+  Pick<IdempotencyModuleOptions, 'schema' | 'classifyError'>;

@@ -1,22 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import {
-  ClaimRequest,
-  ClaimResult,
-  IdempotencyRecord,
-  IdempotencyStore,
-  isClaimable,
-  LeaseLostError,
-  StoreFault,
-  StoredResponse,
-} from './idempotency-store';
+import { ClaimRequest, ClaimResult, IdempotencyRecord, IdempotencyStore, isClaimable, StoreFault, StoredResponse } from './idempotency-store';
+import { LeaseLostError } from './idempotency.errors';
 
 type Undo = () => void;
 
 /**
  * A store held in memory, for unit tests and single-process experiments. Claims are visible to
  * other requests at once (there is no isolation), so an in-flight key shows as `in_progress`
- * until its lease runs out; a unit of work that throws undoes its own claims.
+ * until its lease runs out, and a claim of it is `busy` at once (the caller does the waiting);
+ * a unit of work that throws undoes its own claims.
  */
 @Injectable()
 export class InMemoryIdempotencyStore implements IdempotencyStore {
@@ -66,7 +59,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   async complete(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void> {
     const record = this.records.get(this.id(scope, key));
     if (!record || record.leaseOwner !== owner || record.leaseExpiresAt! <= now) {
-      throw new LeaseLostError(key);
+      throw new LeaseLostError();
     }
     const before = { ...record };
     Object.assign(record, { status: 'completed', response, leaseOwner: null, leaseExpiresAt: null });

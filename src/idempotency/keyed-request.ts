@@ -25,11 +25,10 @@ export function readKeyedRequest(
   const { headerName, queryParameter } = options;
   let key: string | undefined;
   try {
-    key = resolveIdempotencyKey(
-      request.headers[headerName.toLowerCase()],
-      queryParameter ? request.query?.[queryParameter] : undefined,
-      { header: headerName, query: queryParameter },
-    );
+    key = resolveIdempotencyKey(request.headers[headerName.toLowerCase()], queryParameter ? request.query?.[queryParameter] : undefined, {
+      header: headerName,
+      query: queryParameter,
+    });
   } catch (error) {
     setOutcome(request, 'invalid');
     throw error;
@@ -43,7 +42,9 @@ export function readKeyedRequest(
   if (!scope) {
     throw new Error('IdempotencyModule: the scope resolver found no client on an @Idempotent() route; authenticate it first.');
   }
-  const path = adapter.getRequestUrl!(request).split('?')[0];
+  // The route path only, also for an absolute-form target (`POST http://host/v1/transfers`): the
+  // same request in origin form must fingerprint alike.
+  const path = adapter.getRequestUrl!(request).split('?')[0].replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '') || '/';
   return {
     scope,
     key,

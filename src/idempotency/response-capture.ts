@@ -27,7 +27,7 @@ interface Adapter {
 export class ResponseCapture {
   constructor(
     private readonly adapter: () => Adapter,
-    private readonly options: Pick<ResolvedIdempotencyOptions, 'renderError' | 'isStoredStatus' | 'storedHeaders'>,
+    private readonly options: Pick<ResolvedIdempotencyOptions, 'renderError' | 'storedHeaders'>,
   ) {}
 
   /** Runs the route handler and captures its answer: success, a storable decline, or neither. */
@@ -40,7 +40,7 @@ export class ResponseCapture {
       return { kind: 'executed', response: { status, headers, body } };
     } catch (error) {
       const rendered = this.options.renderError(error);
-      if (!rendered || !this.options.isStoredStatus(rendered.status)) return new Unstored(error);
+      if (!rendered?.stored) return new Unstored(error);
       const own = Object.entries(rendered.headers).filter(([name]) => this.options.storedHeaders.includes(name.toLowerCase()));
       const headers = { ...this.keptHeaders(response), ...Object.fromEntries(own) };
       return new Declined({ status: rendered.status, headers, body: JSON.stringify(rendered.body) });

@@ -2,19 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { classifyDatabaseError, isLockWaitTimeout, isUniqueViolation } from './idempotency-errors.classifier';
 import { IDEMPOTENCY_MODULE_OPTIONS } from './idempotency.module-definition';
 import type { IdempotencyModuleOptions } from './idempotency.options';
 import {
   ClaimRequest,
   ClaimResult,
+  DatabaseErrorClassifier,
   IdempotencyRecord,
   IdempotencyStore,
   isClaimable,
-  LeaseLostError,
   StoreFault,
+  storeFaultOf,
   StoredResponse,
 } from './idempotency-store';
+import { LeaseLostError } from './idempotency.errors';
+import { idempotencyOptionProblems } from './resolved-options';
 
 interface KeyRow {
   scope: string;
@@ -41,29 +43,38 @@ interface KeyRow {
  * Why a concurrent duplicate can never run: the claim is an INSERT into a unique index inside the
  * request's transaction. On MySQL/MariaDB (InnoDB) a second INSERT of the same (scope, key) blocks
  * on the first one's uncommitted row until it commits (the second then sees a duplicate and replays)
- * or rolls back (the second then takes the key). The block lasts at most `innodb_lock_wait_timeout`,
- * which the application sets from the wait option; then the answer is "busy" (409). On SQLite
- * the application serializes write transactions, so the second one starts after the first ended.
+ * or rolls back (the second then takes the key). The claim's statements, and only they, carry
+ * their own lock wait, the whole seconds left of the caller's `waitMs` (MariaDB `SET STATEMENT`;
+ * MySQL a session value set around them): after it, or after losing a deadlock to another claim of
+ * the key, the answer is "busy" and the caller looks again until its deadline. Every other
+ * statement of the transaction keeps the database's own lock wait. On SQLite the application
+ * serializes write transactions, so the second one starts after the first ended.
  */
 @Injectable()
 export class TypeOrmIdempotencyStore implements IdempotencyStore {
   private readonly table: string;
   private readonly sqlite: boolean;
+  private readonly classify: DatabaseErrorClassifier;
+  private mariadb?: Promise<boolean>;
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly dataSource: DataSource,
     @Inject(IDEMPOTENCY_MODULE_OPTIONS) options: IdempotencyModuleOptions,
   ) {
+    if (!options.classifyError) {
+      throw new Error(
+        'TypeOrmIdempotencyStore needs the classifyError option of IdempotencyModule.forRoot(): a function sorting your ' +
+          "driver's errors into 'unique_violation', 'lock_wait_timeout', 'conflict' (deadlock) and 'unavailable'.",
+      );
+    }
+    this.classify = options.classifyError;
     this.sqlite = dataSource.options.type === 'better-sqlite3';
     this.table = idempotencyTableName(this.sqlite ? undefined : options.schema);
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows: KeyRow[] = await this.txHost.tx.query(
-      `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`,
-      [scope, key],
-    );
+    const rows: KeyRow[] = await this.txHost.tx.query(`SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [scope, key]);
     return rows.length ? this.toRecord(rows[0]) : null;
   }
 
@@ -73,7 +84,20 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     try {
-      await this.run(
+      return await this.insertOrTakeOver(request);
+    } catch (error) {
+      // The claim waited out its bound (InnoDB undid the statement), or lost a deadlock to another
+      // claim of the same key (InnoDB undid the transaction, in which the claim is the first write).
+      const kind = this.classify(error);
+      if (kind === 'lock_wait_timeout' || kind === 'conflict') return { outcome: 'busy' };
+      throw error;
+    }
+  }
+
+  private async insertOrTakeOver(request: ClaimRequest): Promise<ClaimResult> {
+    try {
+      await this.runWaiting(
+        request.waitMs,
         `INSERT INTO ${this.table} (scope, idempotency_key, status, purpose, method, path, fingerprint,
            lease_owner, lease_expires_at, created_at, expires_at)
          VALUES (?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -92,8 +116,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
       );
       return { outcome: 'claimed' };
     } catch (error) {
-      if (isLockWaitTimeout(error)) return { outcome: 'busy' };
-      if (!isUniqueViolation(error)) throw error;
+      if (this.classify(error) !== 'unique_violation') throw error;
     }
     return this.takeOver(request);
   }
@@ -109,12 +132,13 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
    */
   private async takeOver(request: ClaimRequest): Promise<ClaimResult> {
     const current = await this.find(request.scope, request.key);
-    if (!current) return this.claim(request); // purged between our two statements: claim it afresh
+    if (!current) return this.insertOrTakeOver(request); // purged between our two statements: claim it afresh
     if (!isClaimable(current, request)) return { outcome: 'existing', record: current };
     const now = this.toDb(request.now);
     // MySQL evaluates SET assignments left to right on the updated row: the CASEs must read the
     // old status, so they come before `status` is assigned.
-    const { affected } = await this.run(
+    const { affected } = await this.runWaiting(
+      request.waitMs,
       `UPDATE ${this.table}
           SET purpose = CASE WHEN status = 'minted' AND expires_at > ? THEN purpose ELSE ? END,
               created_at = CASE WHEN status = 'minted' AND expires_at > ? THEN created_at ELSE ? END,
@@ -145,7 +169,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     );
     if (affected === 1) return { outcome: 'claimed' };
     const record = await this.find(request.scope, request.key);
-    return record ? { outcome: 'existing', record } : this.claim(request);
+    return record ? { outcome: 'existing', record } : this.insertOrTakeOver(request);
   }
 
   async complete(scope: string, key: string, owner: string, response: StoredResponse, now: Date): Promise<void> {
@@ -156,7 +180,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
         WHERE scope = ? AND idempotency_key = ? AND lease_owner = ? AND lease_expires_at > ?`,
       [response.status, JSON.stringify(response.headers), response.body, scope, key, owner, this.toDb(now)],
     );
-    if (affected !== 1) throw new LeaseLostError(key);
+    if (affected !== 1) throw new LeaseLostError();
   }
 
   async mint(record: { scope: string; key: string; purpose: string | null; now: Date; expiresAt: Date }): Promise<void> {
@@ -179,19 +203,51 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     );
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
-    const { affected } = await this.run(
-      `DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(',')}) AND expires_at <= ?`,
-      [...ids, this.toDb(now)],
-    );
+    const { affected } = await this.run(`DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(',')}) AND expires_at <= ?`, [
+      ...ids,
+      this.toDb(now),
+    ]);
     return affected ?? 0;
   }
 
   classifyError(error: unknown): StoreFault | undefined {
-    return classifyDatabaseError(error);
+    return storeFaultOf(this.classify(error));
   }
 
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
+  }
+
+  /**
+   * A claim statement whose lock wait is bounded by the whole seconds left of the caller's wait
+   * (0: fail at once if the row is locked), so that the caller, polling until its deadline, never
+   * waits much past it. The bound applies to this statement only.
+   */
+  private async runWaiting(waitMs: number, sql: string, parameters: unknown[]): Promise<{ affected: number | undefined }> {
+    if (this.sqlite) return this.run(sql, parameters);
+    const seconds = Math.floor(Math.max(0, waitMs) / 1000);
+    if (await this.isMariaDb()) return this.run(`SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${sql}`, parameters);
+    // MySQL has no per-statement form for this variable: set it around the statement, on its connection.
+    const runner = this.txHost.tx.queryRunner;
+    if (!runner) return this.run(sql, parameters); // outside a unit of work there is nothing to wait for
+    await runner.query(`SET @idempotency_lock_wait = @@innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${Math.max(1, seconds)}`);
+    try {
+      return await this.run(sql, parameters);
+    } finally {
+      await runner.query('SET SESSION innodb_lock_wait_timeout = @idempotency_lock_wait');
+    }
+  }
+
+  /** Asked once: MariaDB has `SET STATEMENT`, MySQL has not (TypeORM keeps only the version number). */
+  private isMariaDb(): Promise<boolean> {
+    this.mariadb ??= this.dataSource
+      .query('SELECT VERSION() AS version')
+      .then((rows: Array<{ version: string }>) => /mariadb/i.test(rows[0]?.version ?? ''))
+      .catch((error) => {
+        this.mariadb = undefined; // ask again next time
+        throw error;
+      });
+    return this.mariadb;
   }
 
   /** Runs a write in the current transaction, or on a connection of its own, and reports rows changed. */
@@ -242,8 +298,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
 
 /** `idempotency_keys`, qualified by its own schema (MySQL database) when one is configured. */
 export function idempotencyTableName(schema?: string): string {
-  if (schema && !/^[A-Za-z0-9_]{1,64}$/.test(schema)) {
-    throw new Error(`IDEMPOTENCY_SCHEMA must be letters, digits and underscores; got "${schema}".`);
-  }
+  const [problem] = idempotencyOptionProblems({ schema });
+  if (problem) throw new Error(`IdempotencyModule: schema ${problem.problem}.`);
   return schema ? `${schema}.idempotency_keys` : 'idempotency_keys';
 }

@@ -19,7 +19,7 @@ export class MetricsService {
 
   readonly idempotencyOutcomes = new Counter({
     name: 'idempotency_outcomes_total',
-    help: 'What the idempotency layer did: executed, replayed, in_use, reused, invalid, released, store_unavailable',
+    help: 'What the idempotency layer did: executed, replayed, in_use, reused, invalid, released, lease_lost, store_unavailable',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

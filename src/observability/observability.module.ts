@@ -4,12 +4,13 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { RequestObserverMiddleware } from './request-observer.middleware';
 import { RouteLabelGuard } from './route-label.guard';
+import { StateGauges } from './state-gauges';
 
-/** `/metrics`, request timing and idempotency outcome counters. Import before modules with guards. */
+/** `/metrics`: request timing, idempotency outcomes, pool and purge gauges. Import before modules with guards. */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, { provide: APP_GUARD, useClass: RouteLabelGuard }],
+  providers: [MetricsService, StateGauges, { provide: APP_GUARD, useClass: RouteLabelGuard }],
   exports: [MetricsService],
 })
 export class ObservabilityModule implements NestModule {

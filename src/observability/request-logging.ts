@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { RequestFacts } from '../common/raw-request';
 
@@ -17,18 +18,48 @@ export function requestId(req: IncomingMessage, res: ServerResponse | undefined)
   return id;
 }
 
-/** A key is logged only as a short hash: enough to correlate retries, useless to replay a request. */
-function keyHash(req: IncomingMessage): string | undefined {
-  const key = req.headers['idempotency-key'];
-  return typeof key === 'string' ? createHash('sha256').update(key).digest('hex').slice(0, 12) : undefined;
+/** The short hash a key is logged as: enough to correlate retries, useless to replay a request. */
+function shortHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+/** Where a key sits in a path: `GET /v1/idempotency-keys/<key>` (any prefix, percent-encoded or not). */
+const KEY_IN_PATH = /(\/idempotency-keys\/)([^/]+)/;
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**
- * One JSON line per request: request id, client id, route, status, duration, idempotency outcome.
+ * The path as logged: the route path only (an absolute-form target loses scheme and host), with an
+ * idempotency key in it replaced by its short hash (`/v1/idempotency-keys/#3f2a…`).
+ */
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0].replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '') || '/';
+  return path.replace(KEY_IN_PATH, (_all, prefix: string, key: string) => `${prefix}#${shortHash(decoded(key))}`);
+}
+
+/** The key of the request, from its header or its path, as a short hash. */
+function keyHash(req: IncomingMessage, keyHeader: string): string | undefined {
+  const key = req.headers[keyHeader.toLowerCase()];
+  if (typeof key === 'string') return shortHash(key);
+  const inPath = KEY_IN_PATH.exec((req.url ?? '').split('?')[0]);
+  return inPath ? shortHash(decoded(inPath[2])) : undefined;
+}
+
+/**
+ * One JSON line per request: request id, client id, API key id, route, status, duration, idempotency outcome.
  * Headers are not logged at all, so API keys and idempotency keys never reach the logs.
  */
-export function requestLoggingParams(level: string): Params {
+export function requestLoggingParams(level: string, keyHeader: string): Params {
   return {
+    // The default route pattern (`{/*splat}`) is not matched by Fastify's middleware layer, which
+    // left every request on Fastify unlogged; `*` matches on both adapters (as the metrics middleware does).
+    forRoutes: [{ path: '*', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
       genReqId: requestId,
@@ -37,13 +68,16 @@ export function requestLoggingParams(level: string): Params {
       customErrorMessage: () => 'request failed',
       customProps: (req: IncomingMessage & RequestFacts) => ({
         client_id: req.client?.id,
+        api_key_id: req.client?.keyId, // which of the client's keys (its id, never the secret)
         route: req.routeLabel,
         idempotency_outcome: req.idempotencyOutcome,
-        idempotency_key_hash: keyHash(req),
+        idempotency_key_hash: keyHash(req, keyHeader),
       }),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: loggedPath(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        // pino-http makes an Error for every 5xx answer; its stack says nothing about the request.
+        err: (err: Error) => ({ type: err.name, message: err.message }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     },

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Clock, isUniqueViolation } from '../idempotency';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../database/database-errors';
 import { isWellFormedId, newId } from '../common/ids';
 import { DataSource } from 'typeorm';
 import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
 import { AccountEntity } from './account.entity';
 import { DepositEntity } from './deposit.entity';
 import { CreateAccountDto } from './dto/create-account.dto';
@@ -26,6 +28,7 @@ export class AccountsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly events: EventsService,
     dataSource: DataSource,
   ) {
     this.accountSql = new EntitySql(dataSource, AccountEntity);
@@ -83,7 +86,9 @@ export class AccountsService {
       });
       const insert = this.depositSql.insert([deposit]);
       await this.txHost.tx.query(insert.sql, insert.parameters);
-      return presentDeposit(deposit);
+      const presented = presentDeposit(deposit);
+      await this.events.record(clientId, 'deposit.created', presented);
+      return presented;
     });
   }
 

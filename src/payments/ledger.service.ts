@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { DataSource } from 'typeorm';
+import { In } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
-import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -28,33 +27,37 @@ export interface Posting {
   createdAt: Date;
 }
 
+/** An account as a posting sees it, under its row lock; the balance exact at any size. */
+interface LockedAccount {
+  id: string;
+  kind: AccountEntity['kind'];
+  currency: string;
+  allowNegative: boolean;
+  balance: bigint;
+}
+
+const MAX_BALANCE = BigInt(MAX_MINOR_UNITS);
+/** The range of the BIGINT balance column. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+const MIN_BIGINT = -(2n ** 63n);
+
 /**
  * The double-entry core. Every posting's legs sum to zero, and each account's cached balance moves
  * by exactly its legs, in the caller's transaction, so balances and entries always agree.
  */
 @Injectable()
 export class LedgerService {
-  private readonly accounts: EntitySql<AccountEntity>;
-  private readonly entries: EntitySql<LedgerEntryEntity>;
-  /** The locking read and the balance update, written once (the number of accounts varies: 2 in practice). */
-  private readonly lockStatements = new Map<number, string>();
-  private readonly balanceStatements = new Map<number, string>();
-
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
-    dataSource: DataSource,
-  ) {
-    this.accounts = new EntitySql(dataSource, AccountEntity);
-    this.entries = new EntitySql(dataSource, LedgerEntryEntity);
-  }
+  ) {}
 
   /**
    * Locks the posting's accounts, checks them, and writes entries and balances. Must run inside a
    * transaction. Declines (unknown account, wrong currency, insufficient funds) are raised before
    * anything is written.
    */
-  async post(posting: Posting): Promise<Map<string, AccountEntity>> {
+  async post(posting: Posting): Promise<void> {
     if (posting.legs.reduce((sum, leg) => sum + leg.amount, 0) !== 0) {
       throw new Error('unbalanced posting'); // a programming error, never input-driven
     }
@@ -68,14 +71,21 @@ export class LedgerService {
     }
     for (const leg of posting.legs) {
       const account = accounts.get(leg.accountId)!;
-      const balance = account.balance + leg.amount;
-      if (balance < 0 && !account.allowNegative) throw new InsufficientFundsError(account.id);
-      if (Math.abs(balance) > MAX_MINOR_UNITS) throw new BalanceLimitExceededError(account.id);
+      const balance = account.balance + BigInt(leg.amount);
+      if (account.kind === 'external') {
+        // The external account is the client's side of the world, not a customer's: no customer
+        // limit applies to it, and no answer names it. Its balance is the negated sum of every
+        // deposit, kept exactly (BigInt), so only BIGINT's range bounds it: past that, the client's
+        // total in the currency is what cannot grow.
+        if (balance < MIN_BIGINT || balance > MAX_BIGINT) throw BalanceLimitExceededError.clientTotal(posting.currency);
+      } else {
+        if (balance < 0n && !account.allowNegative) throw new InsufficientFundsError(account.id);
+        if (balance > MAX_BALANCE || balance < -MAX_BALANCE) throw new BalanceLimitExceededError(account.id);
+      }
       account.balance = balance;
     }
     await this.writeEntries(posting);
     await this.writeBalances(posting.legs.map((leg) => accounts.get(leg.accountId)!));
-    return accounts;
   }
 
   /**
@@ -83,57 +93,81 @@ export class LedgerService {
    * same order, so two opposite transfers wait for each other instead of deadlocking. (With an
    * IN list on a unique index InnoDB visits, and locks, the rows in index order.) SQLite has no
    * row locks; its transactions are serialized, which is stronger.
+   * Balances are read as text: the external account's may lie beyond 2^53.
    */
-  private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, AccountEntity>> {
+  private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, LockedAccount>> {
     const unique = [...new Set(ids)].filter(isWellFormedId).sort();
     if (!unique.length) return new Map();
-    const locks = this.unitOfWork.locksRows;
-    const key = unique.length * (locks ? -1 : 1);
-    let sql = this.lockStatements.get(key);
-    if (!sql) {
-      const a = this.accounts;
-      sql =
-        `SELECT ${a.columns()} FROM ${a.table} ` +
-        `WHERE ${a.column('id')} IN (${unique.map(() => '?').join(', ')}) AND ${a.column('clientId')} = ? ` +
-        `ORDER BY ${a.column('id')} ASC${locks ? ' FOR UPDATE' : ''}`;
-      this.lockStatements.set(key, sql);
-    }
-    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(sql, [...unique, clientId]);
-    return new Map(rows.map((row) => {
-      const account = this.accounts.fromRow(row);
-      return [account.id, account];
-    }));
+    let query = this.txHost.tx
+      .getRepository(AccountEntity)
+      .createQueryBuilder('account')
+      .select('account.id', 'id')
+      .addSelect('account.kind', 'kind')
+      .addSelect('account.currency', 'currency')
+      .addSelect('account.allowNegative', 'allow_negative')
+      .addSelect(`CAST(account.balance AS ${this.mysql ? 'CHAR' : 'TEXT'})`, 'balance')
+      .where({ id: In(unique), clientId })
+      .orderBy('account.id', 'ASC');
+    if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
+    const rows: Array<Record<string, unknown>> = await query.getRawMany();
+    return new Map(
+      rows.map((row) => [
+        String(row.id),
+        {
+          id: String(row.id),
+          kind: row.kind as LockedAccount['kind'],
+          currency: String(row.currency),
+          allowNegative: Boolean(Number(row.allow_negative)),
+          balance: BigInt(String(row.balance)),
+        },
+      ]),
+    );
+  }
+
+  private get mysql(): boolean {
+    return this.txHost.tx.connection.options.type === 'mysql';
   }
 
   private async writeEntries(posting: Posting): Promise<void> {
-    const { sql, parameters } = this.entries.insert(
-      posting.legs.map((leg) => ({
-        id: newId('le'),
-        clientId: posting.clientId,
-        accountId: leg.accountId,
-        postingId: posting.postingId,
-        postingType: posting.postingType,
-        amount: leg.amount,
-        currency: posting.currency,
-        createdAt: posting.createdAt,
-      })),
-    );
-    await this.txHost.tx.query(sql, parameters);
+    await this.txHost.tx
+      .createQueryBuilder()
+      .insert()
+      .into(LedgerEntryEntity)
+      .values(
+        posting.legs.map((leg) => ({
+          id: newId('le'),
+          clientId: posting.clientId,
+          accountId: leg.accountId,
+          postingId: posting.postingId,
+          postingType: posting.postingType,
+          amount: leg.amount,
+          currency: posting.currency,
+          createdAt: posting.createdAt,
+        })),
+      )
+      .updateEntity(false)
+      .execute();
   }
 
-  /** One statement for all the posting's accounts: the new balances were computed under the row locks. */
-  private async writeBalances(accounts: AccountEntity[]): Promise<void> {
-    let sql = this.balanceStatements.get(accounts.length);
-    if (!sql) {
-      const a = this.accounts;
-      sql =
-        `UPDATE ${a.table} SET ${a.column('balance')} = CASE ${a.column('id')} ${accounts.map(() => 'WHEN ? THEN ?').join(' ')} END ` +
-        `WHERE ${a.column('id')} IN (${accounts.map(() => '?').join(', ')})`;
-      this.balanceStatements.set(accounts.length, sql);
-    }
-    const parameters: unknown[] = [];
-    for (const account of accounts) parameters.push(account.id, this.accounts.toDb('balance', account.balance));
-    for (const account of accounts) parameters.push(account.id);
-    await this.txHost.tx.query(sql, parameters);
+  /**
+   * One statement for all the posting's accounts: the new balances were computed under the row locks.
+   * Each is bound as its decimal text (exact beyond 2^53) and cast back to an integer in SQL.
+   */
+  private async writeBalances(accounts: LockedAccount[]): Promise<void> {
+    const parameters: Record<string, unknown> = {};
+    const integer = this.mysql ? 'SIGNED' : 'INTEGER';
+    const cases = accounts.map((account, i) => {
+      parameters[`id${i}`] = account.id;
+      parameters[`balance${i}`] = account.balance.toString();
+      return `WHEN :id${i} THEN CAST(:balance${i} AS ${integer})`;
+    });
+    await this.txHost.tx
+      .createQueryBuilder()
+      .update(AccountEntity)
+      .set({ balance: () => `CASE id ${cases.join(' ')} END` })
+      .where({ id: In(accounts.map((account) => account.id)) })
+      .setParameters(parameters)
+      .updateEntity(false)
+      .execute();
   }
 }

@@ -1,9 +1,14 @@
 import { DomainError } from '../common/domain-error';
 import { isWellFormedId } from '../common/ids';
 
-/** The source balance is below the amount (402). A decline: stored and replayed under its key. */
+/**
+ * The source balance is below the amount. Every error here is a decline the handler reached
+ * deterministically: stored and replayed under the request's key.
+ */
 export class InsufficientFundsError extends DomainError {
   readonly code = 'insufficient_funds';
+  readonly status = 402;
+  readonly stored = true;
   constructor(readonly accountId: string) {
     super(`Account ${accountId} has insufficient funds for this amount.`);
   }
@@ -11,6 +16,8 @@ export class InsufficientFundsError extends DomainError {
 
 export class AccountNotFoundError extends DomainError {
   readonly code = 'account_not_found';
+  readonly status = 404;
+  readonly stored = true;
   constructor(accountId: string, readonly param?: string) {
     super(isWellFormedId(accountId) ? `No such account: ${accountId}.` : 'No such account.');
   }
@@ -18,6 +25,8 @@ export class AccountNotFoundError extends DomainError {
 
 export class TransferNotFoundError extends DomainError {
   readonly code = 'transfer_not_found';
+  readonly status = 404;
+  readonly stored = true;
   constructor(transferId: string) {
     super(isWellFormedId(transferId) ? `No such transfer: ${transferId}.` : 'No such transfer.');
   }
@@ -25,6 +34,8 @@ export class TransferNotFoundError extends DomainError {
 
 export class CurrencyMismatchError extends DomainError {
   readonly code = 'currency_mismatch';
+  readonly status = 422;
+  readonly stored = true;
   constructor(accountId: string, accountCurrency: string, requested: string) {
     super(`Account ${accountId} holds ${accountCurrency}; the amount is in ${requested}.`);
   }
@@ -32,6 +43,8 @@ export class CurrencyMismatchError extends DomainError {
 
 export class SameAccountError extends DomainError {
   readonly code = 'same_account';
+  readonly status = 422;
+  readonly stored = true;
   readonly param = 'to_account';
   constructor() {
     super('from_account and to_account must be different accounts.');
@@ -40,6 +53,8 @@ export class SameAccountError extends DomainError {
 
 export class AmountExceedsRefundableError extends DomainError {
   readonly code = 'amount_exceeds_refundable';
+  readonly status = 422;
+  readonly stored = true;
   readonly param = 'amount';
   constructor(refundable: number) {
     super(`At most ${refundable} can still be reversed on this transfer.`);
@@ -49,7 +64,14 @@ export class AmountExceedsRefundableError extends DomainError {
 /** A balance would pass 2^53−1 minor units, beyond what JSON clients can read exactly. */
 export class BalanceLimitExceededError extends DomainError {
   readonly code = 'balance_limit_exceeded';
-  constructor(accountId: string) {
-    super(`Account ${accountId} cannot hold more than ${Number.MAX_SAFE_INTEGER} minor units.`);
+  readonly status = 422;
+  readonly stored = true;
+  constructor(accountId: string | undefined, message?: string) {
+    super(message ?? `Account ${accountId} cannot hold more than ${Number.MAX_SAFE_INTEGER} minor units.`);
+  }
+
+  /** The sum of all the client's balances in a currency would pass what the ledger holds (2^63−1). */
+  static clientTotal(currency: string): BalanceLimitExceededError {
+    return new BalanceLimitExceededError(undefined, `The total of your balances in ${currency} cannot grow further.`);
   }
 }

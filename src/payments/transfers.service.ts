@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
-import { Clock } from '../idempotency';
+import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerService } from './ledger.service';
 import { paginate } from './pagination';
@@ -24,6 +25,7 @@ export class TransfersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly events: EventsService,
     dataSource: DataSource,
   ) {
     this.transferSql = new EntitySql(dataSource, TransferEntity);
@@ -59,7 +61,9 @@ export class TransfersService {
       });
       const insert = this.transferSql.insert([transfer]);
       await this.txHost.tx.query(insert.sql, insert.parameters);
-      return presentTransfer(transfer);
+      const presented = presentTransfer(transfer);
+      await this.events.record(clientId, 'transfer.created', presented);
+      return presented;
     });
   }
 
@@ -119,6 +123,8 @@ export class TransfersService {
       ]);
       const insert = this.reversalSql.insert([reversal]);
       await this.txHost.tx.query(insert.sql, insert.parameters);
+      // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
+      await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       return presentReversal(reversal);
     });
   }

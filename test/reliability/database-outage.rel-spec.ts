@@ -3,7 +3,7 @@ import { Answer, call, depositOn, openAccountOn } from '../support/process-clien
 import { seededRandom } from '../support/payments-api';
 import { TcpProxy } from '../support/tcp-proxy';
 import { Fleet, sleep, taggedTransfer, Tally } from './fleet';
-import { SEED, sizes, timeoutFor } from './reliability-settings';
+import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
 import { expectInvariantsHold } from './run-summary';
 
 const ACCOUNTS = 4;
@@ -120,7 +120,7 @@ describe(`database outage: ${sizes.outages} cuts mid-transaction under ${sizes.o
       expect(rows).toHaveLength([...final.values()].filter((a) => a.status === 201).length);
 
       // Asked once more, every key replays its final answer: nothing runs again.
-      const again = await Promise.all(plan.map((body, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key: body.metadata.idempotency_key })));
+      const again = await mapBounded(plan, (body, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key: body.metadata.idempotency_key }));
       const differing = again.filter((x, i) => {
         const was = final.get(plan[i].metadata.idempotency_key)!;
         return x.status !== was.status || x.body?.id !== was.body?.id || x.headers.get('idempotent-replayed') !== 'true';

@@ -3,7 +3,7 @@ import { call, depositOn, openAccountOn } from '../support/process-client';
 import { seededRandom } from '../support/payments-api';
 import { ChaosClient, inParallel, Outcome, unleashChaos } from './chaos';
 import { Fleet, taggedTransfer, Tally } from './fleet';
-import { SEED, sizes, timeoutFor } from './reliability-settings';
+import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
 import { expectInvariantsHold } from './run-summary';
 
 const ACCOUNTS = 6;
@@ -122,7 +122,7 @@ describe(`exactly once through crashes: ${sizes.transfers} transfers + ${sizes.r
         ...transfers.map((t) => ({ key: keyOf(t), path: '/v1/transfers', body: t as object })),
         ...reversals.map((r) => ({ key: r.key, path: `/v1/transfers/${r.transfer}/reversals`, body: { amount: r.amount } })),
       ];
-      const again = await Promise.all(resend.map((r, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', r.path, { body: r.body, key: r.key })));
+      const again = await mapBounded(resend, (r, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', r.path, { body: r.body, key: r.key }));
       const mismatched = again.flatMap((answer, i) => {
         const was = outcomes.get(resend[i].key)!;
         const same = was.kind === 'acknowledged' ? answer.status === 201 && answer.body?.id === was.id : was.kind === 'declined' && answer.status === was.status;

@@ -3,7 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import { eventually, MysqlObserver, schemaOf } from '../support/mysql-observer';
 import { Answer, call, depositOn, openAccountOn } from '../support/process-client';
 import { Fleet, Tally, taggedTransfer } from './fleet';
-import { SEED, sizes, timeoutFor } from './reliability-settings';
+import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
 import { seededRandom } from '../support/payments-api';
 import { expectInvariantsHold } from './run-summary';
 
@@ -66,7 +66,7 @@ describe(`exactly once under concurrency: ${sizes.duplicateRounds} x ${sizes.dup
         }
       };
       const burst = (key: string, body: object) =>
-        Promise.all(Array.from({ length: sizes.duplicates }, (_, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key }).catch(networkFailure)));
+        mapBounded(Array.from({ length: sizes.duplicates }, (_, i) => i), (i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key }).catch(networkFailure));
       await Promise.all(Array.from({ length: STREAM_CONCURRENCY }, worker));
       const burstAnswers = await Promise.all(bursts);
       expect(burstAnswers).toHaveLength(rounds.length);
@@ -124,8 +124,8 @@ describe(`exactly once under concurrency: ${sizes.duplicateRounds} x ${sizes.dup
         // its transaction; every duplicate that reaches the database queues on the uncommitted key row.
         await locker.beginTransaction();
         await locker.query('SELECT id FROM accounts WHERE id IN (?, ?) FOR UPDATE', [x, y]);
-        const burst = Promise.all(
-          Array.from({ length: sizes.duplicates }, (_, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key }).catch(networkFailure)),
+        const burst = mapBounded(Array.from({ length: sizes.duplicates }, (_, i) => i), (i) =>
+          call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/transfers', { body, key }).catch(networkFailure),
         );
         await observe.lockWaitOf('the first request to wait for the accounts', x, y);
         await eventually('duplicates to queue on the key row', async () =>

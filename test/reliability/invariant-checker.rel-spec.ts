@@ -60,6 +60,13 @@ describe('the invariant checker', () => {
         [m.transfer],
       ],
     ],
+    ['every transfer has one transfer.created event', (m) => ["DELETE FROM events WHERE object_id = ? AND type = 'transfer.created'", [m.transfer]]],
+    ['every deposit has one deposit.created event', () => ["DELETE FROM events WHERE type = 'deposit.created'", []]],
+    ['every reversal has one transfer.reversed event', (m) => ["DELETE FROM events WHERE object_id = ? AND type = 'transfer.reversed'", [m.transfer]]],
+    [
+      'no event without its object',
+      () => ["INSERT INTO events (id, client_id, type, object_id, data, created_at) VALUES ('evt_orphan', 'cli_x', 'transfer.created', 'tr_rolledback', '{}', NOW(3))", []],
+    ],
   ];
 
   it.each(damage)('reports "%s" when the data is damaged so', async (name, corrupt) => {

@@ -22,7 +22,7 @@ export interface InvariantResult {
 export interface InvariantReport {
   results: InvariantResult[];
   ok: boolean;
-  rows: Record<'accounts' | 'ledger_entries' | 'transfers' | 'deposits' | 'reversals' | 'idempotency_keys', number>;
+  rows: Record<'accounts' | 'ledger_entries' | 'transfers' | 'deposits' | 'reversals' | 'idempotency_keys' | 'events', number>;
   keysByStatus: Record<string, number>;
   /** Tagged transfers per key: how many keys executed once, twice… */
   executionsPerKey: Record<string, number>;
@@ -165,6 +165,8 @@ async function runChecks(sql: Connection, options: CheckOptions): Promise<Invari
 
   check('every stored 2xx names an existing object', await missingAcknowledged(sql, keys), 'a replayed success never names a missing object', (r) => r);
 
+  await checkEvents(rows, check);
+
   const executions = await rows(
     `SELECT JSON_VALUE(metadata, '$.idempotency_key') AS k, COUNT(*) AS n, GROUP_CONCAT(id) AS ids FROM transfers
       WHERE metadata LIKE '%idempotency_key%' GROUP BY JSON_VALUE(metadata, '$.idempotency_key')`,
@@ -179,13 +181,59 @@ async function runChecks(sql: Connection, options: CheckOptions): Promise<Invari
   for (const r of executions) executionsPerKey[String(r.n)] = (executionsPerKey[String(r.n)] ?? 0) + 1;
 
   const counts = {} as InvariantReport['rows'];
-  for (const table of ['accounts', 'ledger_entries', 'transfers', 'deposits', 'reversals'] as const) {
+  for (const table of ['accounts', 'ledger_entries', 'transfers', 'deposits', 'reversals', 'events'] as const) {
     counts[table] = Number((await rows(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   }
   const byStatus = await rows(`SELECT status, COUNT(*) AS n FROM ${keys} GROUP BY status`);
   counts.idempotency_keys = byStatus.reduce((sum: number, r: any) => sum + Number(r.n), 0);
   const keysByStatus = Object.fromEntries(byStatus.map((r: any) => [r.status, Number(r.n)]));
   return { results, ok: results.every((r) => r.ok), rows: counts, keysByStatus, executionsPerKey };
+}
+
+type Rows = (query: string, parameters?: unknown[]) => Promise<any[]>;
+type Check = (name: string, offending: unknown[], passed: string, show: (row: any) => string) => void;
+
+/**
+ * The outbox holds exactly what committed: one `transfer.created` per transfer, one
+ * `deposit.created` per deposit, one `transfer.reversed` per reversal, and no event about an object
+ * that does not exist (it would announce a change that rolled back).
+ */
+async function checkEvents(rows: Rows, check: Check): Promise<void> {
+  for (const [table, type] of [['transfers', 'transfer.created'], ['deposits', 'deposit.created']] as const) {
+    check(
+      `every ${table.slice(0, -1)} has one ${type} event`,
+      await rows(
+        `SELECT o.id, COUNT(e.id) AS n FROM ${table} o LEFT JOIN events e ON e.object_id = o.id AND e.type = ?
+          GROUP BY o.id HAVING COUNT(e.id) <> 1`,
+        [type],
+      ),
+      `one ${type} event per row of ${table}`,
+      (r) => `${r.id}: ${r.n} event(s)`,
+    );
+  }
+  check(
+    'every reversal has one transfer.reversed event',
+    await rows(
+      `SELECT x.id, x.reversals, x.events FROM (
+         SELECT t.id,
+                (SELECT COUNT(*) FROM reversals r WHERE r.transfer_id = t.id) AS reversals,
+                (SELECT COUNT(*) FROM events e WHERE e.object_id = t.id AND e.type = 'transfer.reversed') AS events
+           FROM transfers t) x
+        WHERE x.reversals <> x.events`,
+    ),
+    'as many transfer.reversed events as reversals, per transfer',
+    (r) => `${r.id}: ${r.reversals} reversal(s), ${r.events} event(s)`,
+  );
+  check(
+    'no event without its object',
+    await rows(
+      `SELECT e.id, e.type, e.object_id FROM events e
+        WHERE (e.type IN ('transfer.created', 'transfer.reversed') AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = e.object_id))
+           OR (e.type = 'deposit.created' AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.id = e.object_id))`,
+    ),
+    'every event names a committed transfer or deposit',
+    (r) => `${r.id}: ${r.type} of missing ${r.object_id}`,
+  );
 }
 
 const TABLE_BY_OBJECT: Record<string, string> = { transfer: 'transfers', deposit: 'deposits', reversal: 'reversals', account: 'accounts' };
@@ -237,7 +285,7 @@ export function formatSummary(report: InvariantReport, run?: RunStats): string {
   const r = report.rows;
   lines.push(
     `   database: ${r.accounts} accounts, ${r.ledger_entries} entries, ${r.transfers} transfers, ${r.deposits} deposits, ` +
-      `${r.reversals} reversals, ${r.idempotency_keys} keys ${JSON.stringify(report.keysByStatus)}`,
+      `${r.reversals} reversals, ${r.events} events, ${r.idempotency_keys} keys ${JSON.stringify(report.keysByStatus)}`,
   );
   const perKey = Object.entries(report.executionsPerKey).map(([n, keys]) => `${keys} key(s) x${n}`);
   lines.push(`   executions per tagged key: ${perKey.length ? perKey.join(', ') : 'no tagged transfers'}`);

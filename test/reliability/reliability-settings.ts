@@ -45,4 +45,35 @@ export const sizes = {
   outageTransfers: sized('OUTAGE_TRANSFERS', 800),
   /** Property-based bad-input cases (suite 4); each is sent to both HTTP adapters. */
   fuzzCases: sized('FUZZ_CASES', 2000),
+  /** Deposits and transfers whose events must reach a webhook receiver while processes are SIGKILLed. */
+  webhookEvents: sized('WEBHOOK_EVENTS', 520),
 };
+
+/**
+ * Requests the harness has in flight at once, across everything it sends concurrently, whatever
+ * the scale: bursts of duplicates (several may overlap with each other) and the final "ask every
+ * key once more" take turns for these slots, never all at once. Thousands of sockets opened
+ * together end in ECONNRESET or connect timeouts on the client's side, which proves nothing about
+ * the server. Large enough that duplicates still pile up on one key row.
+ */
+export const MAX_IN_FLIGHT = Math.round(positiveNumber('RELIABILITY_MAX_IN_FLIGHT', 200));
+
+let inFlight = 0;
+const waiting: Array<() => void> = [];
+
+/** Runs `work` in one of the `MAX_IN_FLIGHT` slots, waiting (first come, first served) for one. */
+async function inSlot<T>(work: () => Promise<T>): Promise<T> {
+  while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+  inFlight++;
+  try {
+    return await work();
+  } finally {
+    inFlight--;
+    waiting.shift()?.();
+  }
+}
+
+/** `work` on every item, each in a shared in-flight slot; the answers in the items' order. */
+export function mapBounded<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  return Promise.all(items.map((item, i) => inSlot(() => work(item, i))));
+}

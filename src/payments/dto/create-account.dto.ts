@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsCurrencyCode, IsMetadata } from '../../common/validation';
+import { IsCurrencyCode, IsMetadata, MetadataFromRequest } from '../../common/validation';
 
 export class CreateAccountDto {
   @ApiProperty({ example: 'Alice', maxLength: 200 })
@@ -15,6 +15,7 @@ export class CreateAccountDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { customer: '42' }, description: 'Up to 50 string values.' })
   @IsOptional()
+  @MetadataFromRequest()
   @IsMetadata()
   metadata?: Record<string, string>;
 }

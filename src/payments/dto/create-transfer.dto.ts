@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IntegerFromString, IsCurrencyCode, IsMetadata, IsMinorUnits } from '../../common/validation';
+import { IntegerFromString, IsCurrencyCode, IsMetadata, IsMinorUnits, MetadataFromRequest } from '../../common/validation';
 
 export class CreateTransferDto {
   @ApiProperty({ example: 'acct_3kT9…' })
@@ -32,6 +32,7 @@ export class CreateTransferDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   @IsOptional()
+  @MetadataFromRequest()
   @IsMetadata()
   metadata?: Record<string, string>;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-/** The time source; tests provide their own instead of recomputing "now" the way the code does. */
+/** The application's time source; tests provide their own instead of recomputing "now" the way the code does. */
 @Injectable()
 export class Clock {
   now(): Date {

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from './secret-box';
+
+describe('SecretBox', () => {
+  const key = randomBytes(32);
+
+  it('with a key, a sealed secret is ciphertext (a fresh IV each time) that opens to the secret', () => {
+    const box = new SecretBox(key);
+    const [a, b] = [box.seal('whsec_abc'), box.seal('whsec_abc')];
+    expect(a).toMatch(/^v1:/);
+    expect(a).not.toContain('whsec_abc');
+    expect(a).not.toBe(b);
+    expect(box.open(a)).toBe('whsec_abc');
+  });
+
+  it('another key, a tampered value or no key at all cannot open it', () => {
+    const sealed = new SecretBox(key).seal('whsec_abc');
+    expect(() => new SecretBox(randomBytes(32)).open(sealed)).toThrow();
+    expect(() => new SecretBox(key).open(sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA'))).toThrow();
+    expect(() => new SecretBox().open(sealed)).toThrow(/WEBHOOK_SECRETS_KEY/);
+  });
+
+  it('without a key, secrets are kept as they are, and still open once a key is configured', () => {
+    const stored = new SecretBox().seal('whsec_abc');
+    expect(stored).toBe('plain:whsec_abc');
+    expect(new SecretBox(key).open(stored)).toBe('whsec_abc');
+  });
+});
