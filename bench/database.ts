@@ -62,3 +62,12 @@ export async function databaseVersion(kind: DbKind, mysqlUrl: string): Promise<s
     await connection.end();
   }
 }
+
+/** The same database over the server's Unix socket: `mysql://user@localhost/db?socket=/path` (DATABASE_URL's socket form). */
+export function withSocket(databaseUrl: string, socketPath: string): string {
+  const url = new URL(databaseUrl);
+  url.hostname = 'localhost';
+  url.port = '';
+  url.searchParams.set('socket', socketPath);
+  return url.toString();
+}

@@ -70,3 +70,20 @@ describe('bench flags', () => {
     expect(parseArgs(['--smoke', '--rounds', '2']).rounds).toBe(2);
   });
 });
+
+describe('bench connection counts and variants', () => {
+  it('measures 10, 32 and 64 connections by default, 10 in smoke mode, and a given list in turn', () => {
+    expect(parseArgs([]).connections).toEqual([10, 32, 64]);
+    expect(parseArgs(['--smoke']).connections).toEqual([10]);
+    expect(parseArgs(['--connections', '16,48']).connections).toEqual([16, 48]);
+    expect(parseArgs(['--soak']).connections).toEqual([32]);
+    expect(parseArgs(['--soak', '120']).soakSeconds).toBe(120);
+  });
+
+  it('takes adapters and transports as lists, the first one serving every scenario', () => {
+    const args = parseArgs(['--adapters', 'fastify,express', '--transports', 'socket,tcp', '--socket-path', '/tmp/my.sock']);
+    expect(args.adapters).toEqual(['fastify', 'express']);
+    expect(args.transports).toEqual(['socket', 'tcp']);
+    expect(args.socketPath).toBe('/tmp/my.sock');
+  });
+});

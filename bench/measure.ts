@@ -1,14 +1,30 @@
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import type { ScenarioName } from './args';
+import type { Adapter, ScenarioName, Transport } from './args';
 import { Api, authHeaders } from './fixtures';
 import { ResourceSampler, Usage } from './resources';
 import type { Scenario } from './scenarios';
+
+/** What a result is of: the scenario, and where it ran (HTTP adapter, database transport). */
+export interface ScenarioInfo {
+  name: ScenarioName;
+  title: string;
+  connections: number;
+  expected: number[];
+  /** The server's HTTP adapter (none for raw, which has no server). */
+  adapter?: Adapter;
+  transport?: Transport;
+  /** Another checkout's server (`--compare-build`). */
+  build?: string;
+}
 
 export interface ScenarioResult {
   name: ScenarioName;
   title: string;
   connections: number;
+  adapter?: Adapter;
+  transport?: Transport;
+  build?: string;
   seconds: number;
   requests: number;
   rps: number;
@@ -143,7 +159,7 @@ export async function runScenario(
 }
 
 /** The result of a scenario over all its rounds: counts and CPU summed, latency percentiles over every response. */
-export function summarize(scenario: Scenario, rounds: Round[]): ScenarioResult {
+export function summarize(scenario: ScenarioInfo, rounds: Round[]): ScenarioResult {
   const statuses: Record<string, number> = {};
   for (const round of rounds) {
     for (const [status, count] of Object.entries(round.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
@@ -166,6 +182,9 @@ export function summarize(scenario: Scenario, rounds: Round[]): ScenarioResult {
     name: scenario.name,
     title: scenario.title,
     connections: scenario.connections,
+    adapter: scenario.adapter,
+    transport: scenario.transport,
+    build: scenario.build,
     seconds: round(seconds),
     requests,
     rps: round(requests / seconds),

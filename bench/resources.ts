@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 // What the server, the database and the rest of the machine used while a scenario ran, from /proc
 // (Linux; elsewhere the numbers are NaN). CPU times are in clock ticks of 10 ms (USER_HZ = 100).
@@ -18,16 +18,41 @@ export function processStats(pid: number): { rssKb: number; hwmKb: number; cpuMs
   }
 }
 
-/** The pid of the local MariaDB/MySQL server, to report its CPU time too; undefined when not found. */
-export function findDatabasePid(): number | undefined {
+/** Inodes of the TCP sockets listening on `port` (any local address), from /proc/net/tcp{,6}. */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is "<hex ip>:<hex port>"; state 0A is LISTEN.
+        if (fields.length > 9 && parseInt(fields[1].split(':')[1], 16) === port && fields[3] === '0A') inodes.add(fields[9]);
+      }
+    } catch {
+      // no /proc, or no IPv6
+    }
+  }
+  return inodes;
+}
+
+/**
+ * The pid of the local MariaDB/MySQL server listening on `port`, to report its CPU time too;
+ * undefined when not found. Several may run on one machine: the one that owns the listening socket.
+ */
+export function findDatabasePid(port = 3306): number | undefined {
+  const inodes = listeningInodes(port);
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-        if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+        if (comm !== 'mariadbd' && comm !== 'mysqld') continue;
+        for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+          const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+          if (inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? '')) return Number(entry);
+        }
       } catch {
-        // gone meanwhile
+        // gone meanwhile, or not ours to read
       }
     }
   } catch {
@@ -92,7 +117,7 @@ export class ResourceSampler {
   private startBench = process.cpuUsage();
   private startProcesses = new Map<number, { name: string; cpuMs: number }>();
 
-  constructor(private readonly pid: number, private readonly dbPid?: number) {}
+  constructor(readonly pid: number, private readonly dbPid?: number) {}
 
   start(): void {
     this.peakRssKb = 0;
@@ -114,7 +139,8 @@ export class ResourceSampler {
     const bench = process.cpuUsage(this.startBench);
     const serverCpuMs = (now?.cpuMs ?? NaN) - this.startCpu;
     const dbCpuMs = (db?.cpuMs ?? NaN) - this.startDbCpu;
-    const benchCpuMs = (bench.user + bench.system) / 1000;
+    // When the load runs in this process (the raw scenario's mysql2 client), its CPU is the "server" CPU.
+    const benchCpuMs = this.pid === process.pid ? 0 : (bench.user + bench.system) / 1000;
     const busyMs = (machine.busy - this.startMachine.busy) * 10;
     const capacityMs = (machine.total - this.startMachine.total) * 10;
     const mine = new Set([this.pid, this.dbPid, process.pid]);

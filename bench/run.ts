@@ -1,27 +1,36 @@
 /**
- * `npm run bench`: what exactly-once costs on POST /v1/transfers, measured against the built server.
+ * `npm run bench`: what exactly-once costs on POST /v1/transfers, measured against the built server
+ * and against the SQL it sends, in one run.
  *
- * Two server processes side by side, each on a freshly created database of the chosen kind:
+ * Server processes side by side, each on a freshly created database of the chosen kind, with
+ * production settings (auth, validation, request logs at `info`, metrics):
  * - IDEMPOTENCY_ENABLED=false: the baseline;
  * - idempotency on: first execution (fresh keys), replay (a pool of completed keys), contended
- *   (16 connections on 4 hot keys at a time).
- * Baseline and first execution run in alternating rounds (their ratio is the one that matters and
- * the easiest to skew); replay and contended follow on the idempotent server. Only one load runs at
- * a time: the idle server costs nothing.
+ *   (16 connections on 4 hot keys at a time); one such server per `--adapters` × `--transports`
+ *   variant, for first execution (the first variant serves every other scenario).
+ * - raw: no server. The statements one first execution sends, captured from the idempotent server
+ *   (bench/raw.ts), replayed with fresh values through plain mysql2 with the server's pool size and
+ *   the same number of connections: the ceiling the API is measured against.
+ * At each connection count, baseline, first execution, raw and replay run in alternating rounds
+ * (their ratios are the ones that matter and the easiest to skew); contended follows. Only one load
+ * runs at a time: an idle server costs nothing.
  * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
- * non-zero only on errors (unexpected non-2xx answers, connection errors), never on speed.
+ * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
  */
 import { randomBytes } from 'node:crypto';
-import { BenchArgs, parseArgs, ScenarioName } from './args';
+import { join } from 'node:path';
+import { Adapter, BenchArgs, parseArgs, ScenarioName, Transport } from './args';
 import { runClusterBench } from './cluster';
-import { createDatabase, databaseVersion } from './database';
-import { Api, completeReplayPool, prepareAccounts } from './fixtures';
+import { BenchDatabase, createDatabase, databaseVersion, withSocket } from './database';
+import { Api, CompletedKey, completeReplayPool, prepareAccounts } from './fixtures';
 import { writeChart } from './chart';
-import { machineInfo, markdownTable, writeResults } from './report';
-import { errorCount, measureRound, Round, runScenario, ScenarioResult, summarize, warmUp } from './measure';
+import { machineInfo, markdownTable, soakReport, writeResults } from './report';
+import { errorCount, measureRound, Round, runScenario, ScenarioInfo, ScenarioResult, summarize, warmUp } from './measure';
+import { captureFirstExecution, RawLoad, RawWorkload } from './raw';
 import { findDatabasePid, ResourceSampler } from './resources';
-import { baselineScenario, contendedScenario, firstExecutionScenario, replayScenario, Scenario } from './scenarios';
+import { baselineScenario, contendedScenario, firstExecutionScenario, replayScenario } from './scenarios';
 import { BenchServer, startServer } from './server';
+import { soak } from './soak';
 
 const started = Date.now();
 const log = (line: string) => console.log(`[bench +${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s] ${line}`);
@@ -33,56 +42,110 @@ async function cleanUp(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((error) => console.error(`clean-up: ${(error as Error).message}`));
 }
 
+/** The server's DB pool size (DB_POOL_SIZE, default 10): the raw load uses the same. */
+const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
+
+interface Variant {
+  adapter: Adapter;
+  transport: Transport;
+  /** Another checkout's built server (`--compare-build`), instead of this one. */
+  build?: string;
+}
+
 interface OpenServer {
   api: Api;
   sampler: ResourceSampler;
   accounts: string[];
+  db: BenchDatabase;
+  variant: Variant;
 }
 
 /** A server process on a fresh database of its own, with accounts opened and funded; both are removed at the end. */
-async function openServer(args: BenchArgs, label: string, env: Record<string, string>): Promise<OpenServer> {
-  const db = await createDatabase(args.db, args.mysqlUrl, label);
+async function openServer(args: BenchArgs, label: string, variant: Variant, env: Record<string, string>): Promise<OpenServer> {
+  const db = await createDatabase(args.db, args.mysqlUrl, label.replace(/\W+/g, '_'));
   cleanups.push(() => db.drop());
   const apiKey = `sk_bench_${randomBytes(16).toString('hex')}`;
-  log(`${label} server: starting on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
+  const databaseUrl = variant.transport === 'socket' ? withSocket(db.url, args.socketPath) : db.url;
+  log(`${label} server: starting (${variant.adapter}, ${variant.transport}) on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
   const server: BenchServer = await startServer(
-    { DATABASE_URL: db.url, BOOTSTRAP_API_KEY: apiKey, LOG_LEVEL: 'warn', ...env },
-    { cpuProfDir: args.cpuProfDir },
+    { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env },
+    { cpuProfDir: args.cpuProfDir, main: variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined },
   );
   cleanups.push(async () => {
     log(`${label} server: stopping${args.cpuProfDir ? ` (CPU profile into ${args.cpuProfDir})` : ''}`);
     await server.stop();
   });
   failureOutput.push(() => `${label} server output (last 2000 characters):\n${server.output().slice(-2000)}`);
-  const dbPid = args.db === 'mysql' && /@(127\.0\.0\.1|localhost)[:/]/.test(args.mysqlUrl) ? findDatabasePid() : undefined;
   const api = { url: server.url, apiKey };
   log(`${label} server: opening and funding accounts`);
-  return { api, sampler: new ResourceSampler(server.pid, dbPid), accounts: await prepareAccounts(api) };
+  return { api, sampler: new ResourceSampler(server.pid, databasePid(args)), accounts: await prepareAccounts(api), db, variant };
+}
+
+function databasePid(args: BenchArgs): number | undefined {
+  if (args.db !== 'mysql') return undefined;
+  const url = new URL(args.mysqlUrl);
+  return ['127.0.0.1', 'localhost'].includes(url.hostname) ? findDatabasePid(Number(url.port || 3306)) : undefined;
+}
+
+/** One load of the alternating rounds: an HTTP scenario against a server, or the raw SQL. */
+interface Lane {
+  info: ScenarioInfo;
+  warmUp(seconds: number): Promise<void>;
+  measure(seconds: number): Promise<Round>;
+}
+
+function httpLane(server: OpenServer, scenario: ReturnType<typeof baselineScenario>, variantTitle: string): Lane {
+  const info: ScenarioInfo = {
+    ...scenario,
+    title: scenario.title + variantTitle,
+    adapter: server.variant.adapter,
+    transport: server.variant.transport,
+    build: server.variant.build,
+  };
+  return {
+    info,
+    warmUp: (seconds) => warmUp(server.api, scenario, seconds, log),
+    measure: (seconds) => measureRound(server.api, scenario, seconds, server.sampler, log),
+  };
+}
+
+function rawLane(load: RawLoad, connections: number, transport: Transport, dbPid: number | undefined, variantTitle: string): Lane {
+  const sampler = new ResourceSampler(process.pid, dbPid);
+  const info: ScenarioInfo = {
+    name: 'raw',
+    title: `raw SQL of a first execution (plain mysql2)${variantTitle}`,
+    connections,
+    expected: [],
+    transport,
+  };
+  return {
+    info,
+    warmUp: async (seconds) => {
+      log(`raw: warm-up ${seconds} s, ${connections} connections`);
+      await load.run(seconds, connections, new ResourceSampler(process.pid, dbPid));
+    },
+    measure: async (seconds) => {
+      log(`raw: ${seconds} s, ${connections} connections`);
+      return load.run(seconds, connections, sampler);
+    },
+  };
 }
 
 /**
- * Baseline and first execution take turns, round after round, each on its own server, so that a
- * change in the machine's speed during the run (other tenants, CPU frequency) falls on both alike
- * instead of on whichever ran second.
+ * The lanes take turns, round after round, so that a change in the machine's speed during the run
+ * (other tenants, CPU frequency) falls on all of them alike instead of on whichever ran last.
  */
-async function interleaved(
-  args: BenchArgs,
-  pairs: Array<{ server: OpenServer; scenario: Scenario }>,
-): Promise<ScenarioResult[]> {
-  for (const { server, scenario } of pairs) await warmUp(server.api, scenario, args.warmup, log);
+async function interleaved(args: BenchArgs, lanes: Lane[]): Promise<ScenarioResult[]> {
+  for (const lane of lanes) await lane.warmUp(args.warmup);
   const seconds = args.duration / args.rounds;
-  const rounds: Round[][] = pairs.map(() => []);
+  const rounds: Round[][] = lanes.map(() => []);
   for (let round = 1; round <= args.rounds; round++) {
-    log(`round ${round}/${args.rounds}: ${pairs.map((p) => p.scenario.name).join(', ')}, ${seconds} s each`);
-    for (const [i, { server, scenario }] of pairs.entries()) {
-      rounds[i].push(await measureRound(server.api, scenario, seconds, server.sampler, log));
-    }
-    if (pairs.length === 2) {
-      const [a, b] = rounds.map((r) => r[r.length - 1].latencies.length / r[r.length - 1].seconds);
-      log(`round ${round}/${args.rounds}: ${pairs[1].scenario.name} / ${pairs[0].scenario.name} = ${(b / a).toFixed(2)}`);
-    }
+    log(`round ${round}/${args.rounds}: ${lanes.map((l) => l.info.name).join(', ')}, ${seconds} s each`);
+    for (const [i, lane] of lanes.entries()) rounds[i].push(await lane.measure(seconds));
+    const rps = (i: number) => rounds[i][rounds[i].length - 1].latencies.length / rounds[i][rounds[i].length - 1].seconds;
+    log(`round ${round}/${args.rounds}: ${lanes.map((l, i) => `${l.info.name} ${rps(i).toFixed(0)}`).join(', ')} req/s`);
   }
-  return pairs.map(({ scenario }, i) => summarize(scenario, rounds[i]));
+  return lanes.map((lane, i) => summarize(lane.info, rounds[i]));
 }
 
 async function main(): Promise<void> {
@@ -91,37 +154,83 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = machineInfo(await databaseVersion(args.db, args.mysqlUrl));
   log(`${machine.database}, Node ${machine.node}, ${machine.cpuModel} × ${machine.cores}; ` +
-    `${args.duration} s per scenario in ${args.rounds} round(s) (+${args.warmup} s warm-up), ${args.connections} connections${args.smoke ? ', smoke' : ''}`);
+    (args.soak
+      ? `soak: first execution for ${args.soakSeconds} s at ${args.connections[0]} connections`
+      : `${args.duration} s per scenario in ${args.rounds} round(s) (+${args.warmup} s warm-up), ${args.connections.join(', ')} connections`) +
+    `; adapters ${args.adapters.join(', ')}; database over ${args.transports.join(', ')}${args.smoke ? ', smoke' : ''}`);
   if (args.loadAverageAtStart > 1) log(`note: 1-min load average is ${args.loadAverageAtStart} before the run; other work on this machine makes numbers noisy`);
-  const timing = { seconds: args.duration, warmup: args.warmup };
   const wants = (name: ScenarioName) => args.scenarios.includes(name);
   const results: ScenarioResult[] = [];
   const record = (result: ScenarioResult) => {
     results.push(result);
     const errors = errorCount(result);
-    log(`${result.name}: ${result.rps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+    log(`${result.title} @${result.connections}: ${result.rps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `${result.requests} requests, ${result.replayed} replayed, ${errors} errors, peak RSS ${result.peakRssMb} MB`);
     if (result.othersBusyPct >= 10) log(`${result.name}: other processes used ${result.othersBusyPct} % of the machine: ${result.topOthers.join(', ')}`);
     for (const sample of result.unexpectedSamples) log(`${result.name}: unexpected answer: ${sample}`);
   };
+  const variants: Variant[] = args.adapters.flatMap((adapter) => args.transports.map((transport) => ({ adapter, transport })));
+  const primary = variants[0];
+  if (args.compareBuild) variants.push({ ...primary, build: args.compareBuild });
+  const several = variants.length > 1;
+  const variantTitle = (v: Variant) => (v.build ? ` [build of ${v.build}]` : several ? ` [${v.adapter}, ${v.transport}]` : '');
+  let soakResult: Awaited<ReturnType<typeof soak>> | undefined;
 
   try {
-    const baseline = wants('baseline') ? await openServer(args, 'baseline', { IDEMPOTENCY_ENABLED: 'false' }) : undefined;
-    const idempotent = wants('first') || wants('replay') || wants('contended')
-      ? await openServer(args, 'idempotent', { IDEMPOTENCY_ENABLED: 'true' })
-      : undefined;
-    const pairs: Array<{ server: OpenServer; scenario: Scenario }> = [];
-    if (baseline) pairs.push({ server: baseline, scenario: baselineScenario(baseline.accounts, args.connections) });
-    if (idempotent && wants('first')) pairs.push({ server: idempotent, scenario: firstExecutionScenario(idempotent.accounts, args.connections) });
-    if (pairs.length) (await interleaved(args, pairs)).forEach(record);
-    if (idempotent && wants('replay')) {
-      const size = args.smoke ? 100 : 500;
-      log(`replay: completing a pool of ${size} keys`);
-      const pool = await completeReplayPool(idempotent.api, idempotent.accounts, size);
-      record(await runScenario(idempotent.api, replayScenario(pool, args.connections), timing, idempotent.sampler, log));
-    }
-    if (idempotent && wants('contended')) {
-      record(await runScenario(idempotent.api, contendedScenario(idempotent.accounts), timing, idempotent.sampler, log));
+    if (args.soak) {
+      const server = await openServer(args, 'soak', primary, { IDEMPOTENCY_ENABLED: 'true' });
+      soakResult = await soak(server.api, firstExecutionScenario(server.accounts, args.connections[0]), server.sampler, args.soakSeconds, log);
+    } else {
+      const baseline = wants('baseline') ? await openServer(args, 'baseline', primary, { IDEMPOTENCY_ENABLED: 'false' }) : undefined;
+      const needsIdempotent = wants('first') || wants('raw') || wants('replay') || wants('contended');
+      const idempotent: OpenServer[] = [];
+      for (const [i, variant] of (wants('first') ? variants : [primary]).entries()) {
+        if (!needsIdempotent) break;
+        const label = i === 0 ? 'idempotent' : variant.build ? 'idempotent_compared' : `idempotent_${variant.adapter}_${variant.transport}`;
+        idempotent.push(await openServer(args, label, variant, { IDEMPOTENCY_ENABLED: 'true' }));
+      }
+      const main = idempotent[0];
+      let workload: RawWorkload | undefined;
+      const rawLoads = new Map<Transport, RawLoad>();
+      if (main && wants('raw')) {
+        if (args.db !== 'mysql') log('raw: MySQL/MariaDB only (it replays statements from its general log); left out on SQLite');
+        else {
+          log('raw: capturing the statements of two first executions from the general log');
+          workload = await captureFirstExecution(args.mysqlUrl, main.db.name!, main.api, main.accounts);
+          log(`raw: ${workload.base.statements.length} statements per request:\n${workload.base.statements.map((s, i) => `    ${i + 1}. ${s.template.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
+          for (const transport of args.transports) {
+            const load = RawLoad.open(main.db.url, POOL_SIZE, workload, main.accounts, transport === 'socket' ? args.socketPath : undefined);
+            cleanups.push(() => load.close());
+            rawLoads.set(transport, load);
+          }
+        }
+      }
+      let pool: CompletedKey[] | undefined;
+      if (main && wants('replay')) {
+        const size = args.smoke ? 100 : 500;
+        log(`replay: completing a pool of ${size} keys`);
+        pool = await completeReplayPool(main.api, main.accounts, size);
+      }
+      for (const connections of args.connections) {
+        const lanes: Lane[] = [];
+        if (baseline) lanes.push(httpLane(baseline, baselineScenario(baseline.accounts, connections), variantTitle(primary)));
+        if (wants('first')) {
+          for (const server of idempotent) lanes.push(httpLane(server, firstExecutionScenario(server.accounts, connections), variantTitle(server.variant)));
+        }
+        for (const [transport, load] of rawLoads) {
+          lanes.push(rawLane(load, connections, transport, databasePid(args), args.transports.length > 1 ? ` [${transport}]` : ''));
+        }
+        if (pool) lanes.push(httpLane(main, replayScenario(pool, connections), variantTitle(primary)));
+        if (lanes.length) {
+          log(`— ${connections} connections —`);
+          (await interleaved(args, lanes)).forEach(record);
+        }
+      }
+      if (main && wants('contended')) {
+        const scenario = contendedScenario(main.accounts);
+        const result = await runScenario(main.api, scenario, { seconds: args.duration, warmup: args.warmup }, main.sampler, log);
+        record({ ...result, adapter: main.variant.adapter, transport: main.variant.transport });
+      }
     }
   } catch (error) {
     for (const output of failureOutput) console.error(output());
@@ -130,14 +239,15 @@ async function main(): Promise<void> {
     await cleanUp();
   }
 
-  console.log(`\n${markdownTable(results, machine, args)}\n`);
+  if (soakResult) console.log(`\n${soakReport(soakResult, machine, args)}\n`);
+  else console.log(`\n${markdownTable(results, machine, args)}\n`);
   if (!args.smoke) {
-    const file = writeResults(args, machine, results, startedAt);
+    const file = writeResults(args, machine, results, startedAt, soakResult);
     log(`results written to ${file}, chart to ${writeChart(file)}`);
   }
-  const errors = results.reduce((sum, result) => sum + errorCount(result), 0);
+  const errors = results.reduce((sum, result) => sum + errorCount(result), 0) + (soakResult?.errors ?? 0);
   if (errors > 0) {
-    console.error(`bench: ${errors} errors (unexpected non-2xx answers or connection errors); see the table`);
+    console.error(`bench: ${errors} errors (unexpected non-2xx answers, connection or SQL errors); see the table`);
     process.exitCode = 1;
   }
 }

@@ -9,16 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { createDatabase } from './database';
+import { logged } from './general-log';
 import { Api, authHeaders, completeReplayPool, prepareAccounts, randomTransfer, uniqueKey } from './fixtures';
 import { startServer } from './server';
 
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-
-interface LogRow {
-  thread_id: number;
-  command_type: string;
-  argument: string;
-}
 
 /** A statement with its literals replaced, so that requests group together. */
 function normalize(sql: string): string {
@@ -29,28 +24,6 @@ function normalize(sql: string): string {
     .replace(/(\?, )+\?/g, '…')
     .trim()
     .slice(0, 110);
-}
-
-async function logged(admin: Connection, database: string, send: () => Promise<void>): Promise<LogRow[]> {
-  const [[before]] = (await admin.query('SELECT @@global.general_log AS on_, @@global.log_output AS output')) as any;
-  const [[{ now }]] = (await admin.query('SELECT NOW(6) AS now')) as any;
-  await admin.query("SET GLOBAL log_output = 'TABLE'");
-  await admin.query('SET GLOBAL general_log = 1');
-  try {
-    await send();
-  } finally {
-    await admin.query(`SET GLOBAL general_log = ${Number(before.on_) ? 1 : 0}`);
-    await admin.query('SET GLOBAL log_output = ?', [before.output]);
-  }
-  const [threads] = (await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ?', [database])) as any;
-  const ids = (threads as Array<{ ID: number }>).map((t) => Number(t.ID));
-  if (!ids.length) return [];
-  const [rows] = (await admin.query(
-    `SELECT thread_id, command_type, CONVERT(argument USING utf8mb4) AS argument FROM mysql.general_log
-      WHERE event_time >= ? AND thread_id IN (${ids.map(() => '?').join(',')}) ORDER BY event_time`,
-    [now, ...ids],
-  )) as any;
-  return (rows as LogRow[]).filter((row) => row.command_type === 'Query' || row.command_type === 'Execute');
 }
 
 async function send(api: Api, key: string, body: string): Promise<number> {

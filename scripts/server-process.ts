@@ -35,6 +35,8 @@ export async function launchServer(options: {
   port?: number;
   nodeArgs?: string[];
   timeoutMs?: number;
+  /** Keep only the last this many characters of output (a long benchmark logs every request). */
+  outputLimit?: number;
 }): Promise<LaunchedServer> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main], {
@@ -42,8 +44,13 @@ export async function launchServer(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (out += chunk));
+  const limit = options.outputLimit ?? Infinity;
+  const keep = (chunk: Buffer) => {
+    out += chunk;
+    if (out.length > 2 * limit) out = out.slice(-limit);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const timeoutMs = options.timeoutMs ?? 30_000;

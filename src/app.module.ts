@@ -63,6 +63,7 @@ export class AppModule implements NestModule {
           completerEnabled: config.completerEnabled,
           completerGraceMs: config.completerGraceMs,
           checkpoint: crashPoint,
+          replayCacheSize: config.idempotency.replayCacheSize,
         }),
         PaymentsModule,
         PayoutsModule,

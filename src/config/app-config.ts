@@ -15,7 +15,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   bootstrapApiKey?: string;
   bootstrapClientName: string;
-  idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string };
+  idempotency: { enabled: boolean; headerName: string; ttlSeconds: number; leaseMs: number; waitMs: number; schema?: string; replayCacheSize: number };
   /** How long a process may answer from its cache of API-key lookups: the bound on revocation (`ApiKeyCache`). */
   apiKeyCacheTtlMs: number;
   /**
@@ -150,6 +150,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       leaseMs,
       waitMs,
       schema,
+      replayCacheSize: integer(env, 'IDEMPOTENCY_REPLAY_CACHE_SIZE', 10_000, 0, 10_000_000),
     },
     apiKeyCacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', DEFAULT_API_KEY_CACHE_TTL_MS, 0, MAX_API_KEY_CACHE_TTL_MS),
     bank: { url: bankUrl.replace(/\/$/, ''), timeoutMs: bankTimeoutMs },

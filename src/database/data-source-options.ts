@@ -10,10 +10,15 @@ export function dialectOf(databaseUrl: string): Dialect {
   return databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'mysql';
 }
 
+/** Query parameters a MySQL `DATABASE_URL` may carry; any other is refused, so that a typo is not ignored. */
+const MYSQL_URL_PARAMETERS = ['socket'];
+
 /**
  * Turns `DATABASE_URL` into TypeORM options (entities are registered by their modules, through
  * `TypeOrmModule.forFeature` and `autoLoadEntities`): `mysql://user:pass@host:3306/db` (or `mariadb://`),
- * `sqlite:/path/file.sqlite`, `sqlite:./relative.sqlite` or `sqlite::memory:`.
+ * `mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock` (a co-located server over its Unix
+ * socket: the host and port are then not used), `sqlite:/path/file.sqlite`,
+ * `sqlite:./relative.sqlite` or `sqlite::memory:`.
  */
 export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number; migrationsRun?: boolean } = {}): DataSourceOptions {
   const common = {
@@ -37,11 +42,20 @@ export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new ConfigurationError('DATABASE_URL', 'needs a database name (mysql://user@host:3306/payments)');
+  const unknown = [...url.searchParams.keys()].filter((name) => !MYSQL_URL_PARAMETERS.includes(name));
+  if (unknown.length) {
+    throw new ConfigurationError('DATABASE_URL', `has an unknown parameter "${unknown[0]}" (only ?socket=/path/to/mysqld.sock is read)`);
+  }
+  const socketPath = url.searchParams.get('socket') ?? undefined;
+  if (socketPath !== undefined && !socketPath.startsWith('/')) {
+    throw new ConfigurationError('DATABASE_URL', 'needs an absolute path in ?socket= (e.g. ?socket=/run/mysqld/mysqld.sock)');
+  }
   return {
     ...common,
     type: 'mysql',
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
+    ...(socketPath ? { socketPath } : {}),
     username: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database,

@@ -13,6 +13,7 @@ export async function checkDatabaseReachable(databaseUrl: string): Promise<void>
     const connection = await createConnection({
       host: options.host,
       port: options.port,
+      socketPath: options.socketPath,
       user: options.username,
       password: options.password,
       database: options.database,

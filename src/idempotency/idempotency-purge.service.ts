@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
+import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyStore } from './idempotency-store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
@@ -31,6 +32,7 @@ export class IdempotencyPurgeService {
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     private readonly clock: IdempotencyClock,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
+    private readonly completed: CompletedKeysCache,
   ) {}
 
   @Cron(CronExpression.EVERY_10_MINUTES, { name: 'idempotency-purge' })
@@ -52,6 +54,8 @@ export class IdempotencyPurgeService {
   /** Purges until no expired key is left; returns how many were deleted. */
   async purge(onBatch?: (deletedSoFar: number) => void): Promise<number> {
     const now = this.clock.now();
+    // Memory follows the table: what the purge may delete is no longer served from memory either.
+    this.completed.evictExpired(now);
     let total = 0;
     for (;;) {
       const deleted = await this.store.purgeExpired(now, this.options.purgeBatchSize);

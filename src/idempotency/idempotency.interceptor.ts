@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotencyClock } from './idempotency-clock';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
 import { KeyedRequest, readKeyedRequest } from './keyed-request';
@@ -19,7 +20,8 @@ const DEDUPLICATED_METHODS = new Set(['POST', 'PATCH']);
 const POLL_INTERVAL_MS = 50;
 
 type Outcome = (outcome: IdempotencyOutcome) => void;
-type UnitResult = { kind: 'executed'; response: StoredResponse } | { kind: 'existing'; record: IdempotencyRecord } | { kind: 'busy' };
+type UnitResult =
+  { kind: 'executed'; response: StoredResponse; record: IdempotencyRecord } | { kind: 'existing'; record: IdempotencyRecord } | { kind: 'busy' };
 
 /**
  * Runs `@Idempotent()` routes exactly once per (client, key).
@@ -42,6 +44,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(RESOLVED_IDEMPOTENCY_OPTIONS) private readonly options: ResolvedIdempotencyOptions,
     private readonly phased: PhasedExecution,
+    private readonly completed: CompletedKeysCache,
   ) {
     this.responses = new ResponseCapture(() => this.adapterHost.httpAdapter, options);
   }
@@ -62,9 +65,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
     this.adapter.setHeader(response, this.options.headerName, keyed.key);
     const outcome = (value: IdempotencyOutcome) => setOutcome(request, value);
 
+    // A completed key's answer cannot change before it expires: this process's copy needs no SQL.
+    const known = this.completed.get(keyed.scope, keyed.key, keyed.fingerprint, this.clock.now());
+    if (known) return this.replay(known, keyed, response, outcome);
     if (route.phases) return this.executePhased(keyed, request.body, response, next, outcome);
     const existing = await this.guarded(outcome, () => this.store.find(keyed.scope, keyed.key));
-    if (existing && isReplayable(existing, this.clock.now())) return this.replay(existing, keyed, response, outcome);
+    if (existing && isReplayable(existing, this.clock.now())) {
+      this.completed.add(existing);
+      return this.replay(existing, keyed, response, outcome);
+    }
     return this.execute(keyed, response, next, outcome);
   }
 
@@ -160,14 +169,35 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async claimAndRun(keyed: KeyedRequest, response: unknown, next: CallHandler, deadline: number): Promise<UnitResult> {
     const owner = randomUUID();
-    const claim = await this.claim(keyed, owner, deadline);
+    const now = this.clock.now();
+    const claim = await this.claim(keyed, owner, deadline, now);
     if (claim.outcome !== 'claimed') return heldBy(claim);
 
     const ran = await this.responses.capture(next, response);
     // Thrown, not returned, so that the transaction rolls back the claim and the handler's writes.
     if (ran instanceof Unstored || ran instanceof Declined) throw ran;
     await this.store.complete(keyed.scope, keyed.key, owner, ran.response, this.clock.now());
-    return ran;
+    // The record as the store now holds it (a claimed minted key keeps its creation time there;
+    // only status, answer and expiry matter to a replay).
+    const record: IdempotencyRecord = {
+      scope: keyed.scope,
+      key: keyed.key,
+      status: 'completed',
+      purpose: keyed.purpose,
+      method: keyed.method,
+      path: keyed.path,
+      fingerprint: keyed.fingerprint,
+      response: ran.response,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      createdAt: now,
+      expiresAt: this.expiresAt(keyed, now),
+    };
+    return { ...ran, record };
+  }
+
+  private expiresAt(keyed: KeyedRequest, now: Date): Date {
+    return new Date(now.getTime() + keyed.ttlSeconds * 1000);
   }
 
   /**
@@ -205,10 +235,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
   /** What a unit of work that committed means for the client; `undefined` while the key is held. */
   private settle(result: UnitResult, keyed: KeyedRequest, response: unknown, outcome: Outcome): string | undefined {
     if (result.kind === 'executed') {
+      // Committed: from here on every repeat of this key gets this answer.
+      this.completed.add(result.record);
       outcome('executed');
       return this.responses.send(response, result.response);
     }
     if (result.kind === 'existing' && isReplayable(result.record, this.clock.now())) {
+      this.completed.add(result.record);
       return this.replay(result.record, keyed, response, outcome);
     }
     if (result.kind === 'existing' && result.record.status === 'minted') {
@@ -218,8 +251,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return undefined;
   }
 
-  private claim(keyed: KeyedRequest, owner: string, deadline: number) {
-    const now = this.clock.now();
+  private claim(keyed: KeyedRequest, owner: string, deadline: number, now = this.clock.now()) {
     // Spelled out rather than spread from `keyed`: one fixed shape, built on every first execution.
     return this.store.claim({
       scope: keyed.scope,
@@ -231,7 +263,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       owner,
       now,
       leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
-      expiresAt: new Date(now.getTime() + keyed.ttlSeconds * 1000),
+      expiresAt: this.expiresAt(keyed, now),
       waitMs: Math.max(0, deadline - Date.now()),
     });
   }

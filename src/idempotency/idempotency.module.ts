@@ -10,7 +10,8 @@ import {
   IDEMPOTENCY_MODULE_OPTIONS,
   IDEMPOTENCY_OPTIONS_TYPE,
 } from './idempotency.module-definition';
-import type { IdempotencyModuleOptions } from './idempotency.options';
+import type { IdempotencyModuleOptions, ResolvedIdempotencyOptions } from './idempotency.options';
+import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotencyPurgeService } from './idempotency-purge.service';
 import { IdempotencyCompleter } from './idempotency-completer.service';
 import { IdempotentRun } from './idempotent-run';
@@ -53,6 +54,11 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
           inject: [IDEMPOTENCY_MODULE_OPTIONS],
         },
         { provide: IdempotencyStore, useClass: extras.store ?? TypeOrmIdempotencyStore },
+        {
+          provide: CompletedKeysCache,
+          useFactory: (options: ResolvedIdempotencyOptions) => new CompletedKeysCache(options.replayCacheSize),
+          inject: [RESOLVED_IDEMPOTENCY_OPTIONS],
+        },
         IdempotencyClock,
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
@@ -71,6 +77,7 @@ export class IdempotencyModule extends ConfigurableIdempotencyModule {
         IdempotentRun,
         PhasedHandlers,
         IdempotencyCompleter,
+        CompletedKeysCache,
       ],
     };
   }

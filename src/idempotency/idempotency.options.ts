@@ -84,6 +84,11 @@ export interface IdempotencyModuleOptions {
    * `before_answer` once the final response is stored and not yet sent. For fault-injection tests.
    */
   checkpoint?: (point: string) => void;
+  /**
+   * Completed keys this process keeps in memory, so that a replay needs no SQL (the least recently
+   * used go first; a key is dropped when it expires). `0` turns the cache off. Default 10 000.
+   */
+  replayCacheSize?: number;
 }
 
 export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyModuleOptions, 'schema' | 'classifyError'>> &

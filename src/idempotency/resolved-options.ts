@@ -20,7 +20,7 @@ function renderHttpException(error: unknown): RenderedResponse | undefined {
 
 /** A setting that breaks a rule of the module: which option, and what is wrong with it. */
 export interface OptionProblem {
-  option: 'ttlSeconds' | 'leaseMs' | 'waitMs' | 'purgeBatchSize' | 'completerIntervalMs' | 'completerMaxBackoffMs' | 'schema';
+  option: 'ttlSeconds' | 'leaseMs' | 'waitMs' | 'purgeBatchSize' | 'completerIntervalMs' | 'completerMaxBackoffMs' | 'replayCacheSize' | 'schema';
   problem: string;
 }
 
@@ -38,6 +38,9 @@ export function idempotencyOptionProblems(options: Partial<Pick<IdempotencyModul
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
       problems.push({ option, problem: `must be a positive integer; got ${value}` });
     }
+  }
+  if (options.replayCacheSize !== undefined && (!Number.isSafeInteger(options.replayCacheSize) || options.replayCacheSize < 0)) {
+    problems.push({ option: 'replayCacheSize', problem: `must be 0 or a positive integer; got ${options.replayCacheSize}` });
   }
   const { waitMs, leaseMs } = options;
   if (waitMs !== undefined && leaseMs !== undefined && waitMs >= leaseMs) {
@@ -67,6 +70,7 @@ export function resolveIdempotencyOptions(options: IdempotencyModuleOptions): Re
     completerGraceMs: 2_000,
     completerMaxBackoffMs: 60_000,
     checkpoint: () => undefined,
+    replayCacheSize: 10_000,
     renderError: renderHttpException,
     ...stripUndefined(options),
     scope: options.scope,

@@ -4,6 +4,8 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';
 import { isWellFormedId, newId } from '../common/ids';
+import { DataSource } from 'typeorm';
+import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
 import { AccountEntity } from './account.entity';
@@ -18,13 +20,20 @@ import { presentAccount, presentDeposit, presentLedgerEntry } from './payments.p
 
 @Injectable()
 export class AccountsService {
+  private readonly accountSql: EntitySql<AccountEntity>;
+  private readonly depositSql: EntitySql<DepositEntity>;
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
     private readonly events: EventsService,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.accountSql = new EntitySql(dataSource, AccountEntity);
+    this.depositSql = new EntitySql(dataSource, DepositEntity);
+  }
 
   async create(clientId: string, input: CreateAccountDto) {
     const account = this.accounts.create({
@@ -55,7 +64,7 @@ export class AccountsService {
   async deposit(clientId: string, accountId: string, input: CreateDepositDto) {
     return this.unitOfWork.run(async () => {
       const external = await this.externalAccount(clientId, input.currency);
-      const deposit = this.txHost.tx.getRepository(DepositEntity).create({
+      const deposit: Omit<DepositEntity, 'seq'> = {
         id: newId('dep'),
         clientId,
         accountId,
@@ -63,7 +72,7 @@ export class AccountsService {
         currency: input.currency,
         description: input.description ?? null,
         createdAt: this.clock.now(),
-      });
+      };
       await this.ledger.post({
         clientId,
         postingId: deposit.id,
@@ -75,7 +84,8 @@ export class AccountsService {
           { accountId: external, amount: -input.amount, external: true },
         ],
       });
-      await this.txHost.tx.createQueryBuilder().insert().into(DepositEntity).values(deposit).updateEntity(false).execute();
+      const insert = this.depositSql.insert([deposit]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
       const presented = presentDeposit(deposit);
       await this.events.record(clientId, 'deposit.created', presented);
       return presented;
@@ -101,7 +111,11 @@ export class AccountsService {
    */
   private async externalAccount(clientId: string, currency: string): Promise<string> {
     const externalKey = `${clientId}:${currency}`;
-    const existing = await this.accounts.findOne({ where: { externalKey }, select: { id: true } });
+    const a = this.accountSql;
+    const [existing]: Array<{ id: string }> = await this.txHost.tx.query(
+      `SELECT ${a.column('id')} AS id FROM ${a.table} WHERE ${a.column('externalKey')} = ?`,
+      [externalKey],
+    );
     if (existing) return existing.id;
     const id = newId('acct');
     try {

@@ -22,7 +22,7 @@ export function presentAccount(account: AccountEntity) {
   };
 }
 
-export function presentTransfer(transfer: TransferEntity) {
+export function presentTransfer(transfer: Omit<TransferEntity, 'seq'>) {
   return {
     id: transfer.id,
     object: 'transfer' as const,
@@ -38,7 +38,7 @@ export function presentTransfer(transfer: TransferEntity) {
   };
 }
 
-export function presentDeposit(deposit: DepositEntity) {
+export function presentDeposit(deposit: Omit<DepositEntity, 'seq'>) {
   return {
     id: deposit.id,
     object: 'deposit' as const,
@@ -50,7 +50,7 @@ export function presentDeposit(deposit: DepositEntity) {
   };
 }
 
-export function presentReversal(reversal: ReversalEntity) {
+export function presentReversal(reversal: Omit<ReversalEntity, 'seq'>) {
   return {
     id: reversal.id,
     object: 'reversal' as const,

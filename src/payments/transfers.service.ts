@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
+import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
@@ -15,18 +17,25 @@ import { TransferEntity } from './transfer.entity';
 
 @Injectable()
 export class TransfersService {
+  private readonly transferSql: EntitySql<TransferEntity>;
+  private readonly reversalSql: EntitySql<ReversalEntity>;
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
     private readonly events: EventsService,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.transferSql = new EntitySql(dataSource, TransferEntity);
+    this.reversalSql = new EntitySql(dataSource, ReversalEntity);
+  }
 
   async create(clientId: string, input: CreateTransferDto) {
     if (input.from_account === input.to_account) throw new SameAccountError();
     return this.unitOfWork.run(async () => {
-      const transfer = this.transfers.create({
+      const transfer: Omit<TransferEntity, 'seq'> = {
         id: newId('tr'),
         clientId,
         fromAccount: input.from_account,
@@ -38,7 +47,7 @@ export class TransfersService {
         description: input.description ?? null,
         metadata: input.metadata ? JSON.stringify(input.metadata) : null,
         createdAt: this.clock.now(),
-      });
+      };
       await this.ledger.post({
         clientId,
         postingId: transfer.id,
@@ -50,7 +59,8 @@ export class TransfersService {
           { accountId: input.to_account, amount: input.amount, param: 'to_account' },
         ],
       });
-      await this.transfers.createQueryBuilder().insert().values(transfer).updateEntity(false).execute();
+      const insert = this.transferSql.insert([transfer]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
       const presented = presentTransfer(transfer);
       await this.events.record(clientId, 'transfer.created', presented);
       return presented;
@@ -78,21 +88,24 @@ export class TransfersService {
   async reverse(clientId: string, transferId: string, requested?: number) {
     if (!isWellFormedId(transferId)) throw new TransferNotFoundError(transferId);
     return this.unitOfWork.run(async () => {
-      let query = this.transfers.createQueryBuilder('transfer').where({ id: transferId, clientId });
-      if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
-      const transfer = await query.getOne();
-      if (!transfer) throw new TransferNotFoundError(transferId);
+      const t = this.transferSql;
+      const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(
+        `SELECT ${t.columns()} FROM ${t.table} WHERE ${t.column('id')} = ? AND ${t.column('clientId')} = ?${this.unitOfWork.locksRows ? ' FOR UPDATE' : ''}`,
+        [transferId, clientId],
+      );
+      if (!rows.length) throw new TransferNotFoundError(transferId);
+      const transfer = t.fromRow(rows[0]);
       const refundable = transfer.amount - transfer.amountReversed;
       const amount = requested ?? refundable;
       if (amount <= 0 || amount > refundable) throw new AmountExceedsRefundableError(refundable);
-      const reversal = this.txHost.tx.getRepository(ReversalEntity).create({
+      const reversal: Omit<ReversalEntity, 'seq'> = {
         id: newId('trr'),
         clientId,
         transferId,
         amount,
         currency: transfer.currency,
         createdAt: this.clock.now(),
-      });
+      };
       await this.ledger.post({
         clientId,
         postingId: reversal.id,
@@ -104,14 +117,12 @@ export class TransfersService {
           { accountId: transfer.fromAccount, amount },
         ],
       });
-      await this.transfers
-        .createQueryBuilder()
-        .update()
-        .set({ amountReversed: transfer.amountReversed + amount })
-        .where({ id: transfer.id })
-        .updateEntity(false)
-        .execute();
-      await this.txHost.tx.createQueryBuilder().insert().into(ReversalEntity).values(reversal).updateEntity(false).execute();
+      await this.txHost.tx.query(`UPDATE ${t.table} SET ${t.column('amountReversed')} = ? WHERE ${t.column('id')} = ?`, [
+        t.toDb('amountReversed', transfer.amountReversed + amount),
+        transfer.id,
+      ]);
+      const insert = this.reversalSql.insert([reversal]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
       // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
       await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       return presentReversal(reversal);
