@@ -41,6 +41,8 @@ export class IdempotencyPurgeService {
     this.running = true;
     try {
       const now = this.clock.now();
+      // Every process drops its own expired cached answers; only the lease holder purges the table.
+      this.completed.evictExpired(now);
       if (!(await this.store.leaseJob(PURGE_JOB, this.owner, now, new Date(now.getTime() + PURGE_LEASE_MS)))) return;
       const deleted = await this.purge();
       if (deleted > 0) this.logger.log(`purged ${deleted} expired idempotency keys`);
