@@ -44,7 +44,14 @@ describe('bench chart', () => {
     expect(barWidth(svg, 'first', 'rps') / barWidth(svg, 'baseline', 'rps')).toBeCloseTo(0.8, 3);
     expect(barWidth(svg, 'contended', 'rps') / barWidth(svg, 'baseline', 'rps')).toBeCloseTo(1.6, 3);
     expect(barWidth(svg, 'contended', 'p99') / barWidth(svg, 'baseline', 'p50')).toBeCloseTo(40 / 9, 3);
-    for (const label of ['first execution', '10 conns · fresh key', '16 connections, 4 hot keys', '10 conns · IDEMPOTENCY_ENABLED=false', '1600', '22 ms']) {
+    for (const label of [
+      'first execution',
+      '10 conns · fresh key',
+      '16 connections, 4 hot keys',
+      '10 conns · IDEMPOTENCY_ENABLED=false',
+      '1600',
+      '22 ms',
+    ]) {
       expect(svg).toContain(`>${label}<`);
     }
     expect(svg).toContain('POST /v1/transfers on MariaDB 10.11.19, Node v24.22.3');
@@ -53,7 +60,15 @@ describe('bench chart', () => {
   });
 
   it('stacks one section per database of the results file', () => {
-    const svg = renderChart({ runs: { mysql: run(), sqlite: run({ machine: { ...run().machine, database: 'SQLite 3.53.2' }, settings: { duration: 3, rounds: 1, endpoint: 'POST /v1/transfers' } }) } });
+    const svg = renderChart({
+      runs: {
+        mysql: run(),
+        sqlite: run({
+          machine: { ...run().machine, database: 'SQLite 3.53.2' },
+          settings: { duration: 3, rounds: 1, endpoint: 'POST /v1/transfers' },
+        }),
+      },
+    });
     expectWellFormed(svg);
     expect(svg.match(/<g class="run"/g)).toHaveLength(2);
     expect(svg).toContain('data-db="sqlite"');

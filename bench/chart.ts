@@ -64,13 +64,27 @@ function axis(left: number, width: number, top: number, height: number, scale: {
   for (let tick = 0; tick <= scale.max + 1e-9; tick += scale.step) {
     const x = left + (tick / scale.max) * width;
     parts.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + height}" stroke="${COLORS.grid}"/>`);
-    parts.push(`<text x="${x.toFixed(1)}" y="${top + height + 14}" text-anchor="middle" font-size="10" fill="${COLORS.muted}">${format(Math.round(tick * 1000) / 1000)}</text>`);
+    parts.push(
+      `<text x="${x.toFixed(1)}" y="${top + height + 14}" text-anchor="middle" font-size="10" fill="${COLORS.muted}">${format(Math.round(tick * 1000) / 1000)}</text>`,
+    );
   }
-  parts.push(`<text x="${left + width / 2}" y="${top + height + AXIS}" text-anchor="middle" font-size="11" fill="${COLORS.muted}">${escape(unit)}</text>`);
+  parts.push(
+    `<text x="${left + width / 2}" y="${top + height + AXIS}" text-anchor="middle" font-size="11" fill="${COLORS.muted}">${escape(unit)}</text>`,
+  );
   return parts;
 }
 
-function bar(scenario: string, metric: string, x: number, y: number, width: number, height: number, color: string, value: number, unit: string): string[] {
+function bar(
+  scenario: string,
+  metric: string,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  color: string,
+  value: number,
+  unit: string,
+): string[] {
   return [
     `<rect class="bar" data-scenario="${escape(scenario)}" data-metric="${metric}" x="${x}" y="${y.toFixed(1)}" width="${width.toFixed(2)}" height="${height}" fill="${color}"/>`,
     `<text x="${(x + width + 4).toFixed(1)}" y="${(y + height - 2).toFixed(1)}" font-size="10" fill="${COLORS.text}">${format(value)}${unit}</text>`,
@@ -80,7 +94,8 @@ function bar(scenario: string, metric: string, x: number, y: number, width: numb
 function ratioLine(run: ChartRun): string {
   const parts: string[] = [];
   const { firstOverBaseline, replayOverFirst } = run.ratios ?? {};
-  if (firstOverBaseline !== undefined) parts.push(`first execution / baseline ${firstOverBaseline} (target ≥ ${run.targets?.firstOverBaseline ?? 0.85})`);
+  if (firstOverBaseline !== undefined)
+    parts.push(`first execution / baseline ${firstOverBaseline} (target ≥ ${run.targets?.firstOverBaseline ?? 0.85})`);
   if (replayOverFirst !== undefined) parts.push(`replay / first execution ${replayOverFirst} (target ≥ ${run.targets?.replayOverFirst ?? 2})`);
   return parts.length ? `req/s ratios: ${parts.join(' · ')}` : '';
 }

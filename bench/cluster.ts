@@ -194,7 +194,9 @@ export async function runClusterBench(argv: string[]): Promise<void> {
     ...results.map(
       (r) =>
         `| ${r.topology} | ${r.scenario} | ${r.connections} | ${r.rps} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${JSON.stringify(r.statuses)} | ${r.errors} | ` +
-        (r.certFailures === undefined ? '' : `${r.certFailures} cert + ${r.bfAborts} BF aborts (${((1000 * (r.certFailures + (r.bfAborts ?? 0))) / Math.max(1, r.requests)).toFixed(1)} per 1000 requests)`) +
+        (r.certFailures === undefined
+          ? ''
+          : `${r.certFailures} cert + ${r.bfAborts} BF aborts (${((1000 * (r.certFailures + (r.bfAborts ?? 0))) / Math.max(1, r.requests)).toFixed(1)} per 1000 requests)`) +
         ' |',
     ),
   ];

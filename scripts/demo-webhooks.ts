@@ -35,7 +35,9 @@ export async function runWebhooksDemo(server: { url: string; apiKey: string }): 
     }
     seen.add(event.id);
     const object = event.data.object as Record<string, unknown>;
-    say(`   [receiver] ${event.id} ${event.type.padEnd(17)} ${object.id} amount ${object.amount}${object.amount_reversed ? `, reversed ${object.amount_reversed}` : ''} (signature ok)`);
+    say(
+      `   [receiver] ${event.id} ${event.type.padEnd(17)} ${object.id} amount ${object.amount}${object.amount_reversed ? `, reversed ${object.amount_reversed}` : ''} (signature ok)`,
+    );
     return 200;
   });
   try {
@@ -48,9 +50,12 @@ export async function runWebhooksDemo(server: { url: string; apiKey: string }): 
       endpoint = await payments.webhookEndpoints.create({ url: receiver.url });
     } catch (error) {
       if (error instanceof PaymentsApiError && error.param === 'url') {
-        throw new Error(`the server refused ${receiver.url} (${error.detail}); start it with WEBHOOK_ALLOW_PRIVATE_URLS=true to deliver to this machine`, {
-          cause: error,
-        });
+        throw new Error(
+          `the server refused ${receiver.url} (${error.detail}); start it with WEBHOOK_ALLOW_PRIVATE_URLS=true to deliver to this machine`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -72,7 +77,11 @@ export async function runWebhooksDemo(server: { url: string; apiKey: string }): 
     const attempts = await payments.webhookEndpoints.attempts(endpoint.id, { limit: 10 });
     for (const a of [...attempts.data].reverse()) say(`   ${a.event} attempt ${a.attempt}: ${a.status_code ?? a.error} → ${a.outcome}`);
     const ok = seen.size === 3;
-    say(ok ? `\n✓ 3 events received once each, signed (${requests} requests in all)` : `\n✗ only ${seen.size} of 3 events arrived within ${WAIT_MS / 1000} s`);
+    say(
+      ok
+        ? `\n✓ 3 events received once each, signed (${requests} requests in all)`
+        : `\n✗ only ${seen.size} of 3 events arrived within ${WAIT_MS / 1000} s`,
+    );
     await payments.webhookEndpoints.del(endpoint.id);
     return ok;
   } finally {

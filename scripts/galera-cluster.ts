@@ -120,7 +120,9 @@ export class GaleraCluster {
     try {
       const connection = await createConnection({ host: '127.0.0.1', port: node.sqlPort, user: 'root', connectTimeout: 2_000 });
       try {
-        const [rows] = await connection.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready','wsrep_cluster_size','wsrep_local_state_comment','wsrep_cluster_status')");
+        const [rows] = await connection.query(
+          "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready','wsrep_cluster_size','wsrep_local_state_comment','wsrep_cluster_status')",
+        );
         const status = Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
         return {
           running: true,
@@ -169,8 +171,11 @@ export class GaleraCluster {
     this.log(`node ${node.index}: starting on port ${node.sqlPort}${mode.bootstrap ? ' (bootstrapping the cluster)' : ' (joining)'}`);
     const child = spawn('/usr/sbin/mariadbd', args, { detached: true, stdio: 'ignore' });
     child.unref();
-    await waitFor(async () => (await this.status(node)).state === 'Synced', 180_000, `node ${node.index} to be Synced`, () =>
-      this.tail(node),
+    await waitFor(
+      async () => (await this.status(node)).state === 'Synced',
+      180_000,
+      `node ${node.index} to be Synced`,
+      () => this.tail(node),
     );
     this.log(`node ${node.index}: Synced`);
   }
@@ -296,12 +301,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-  detail?: () => string,
-): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, detail?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail ? `\n${detail()}` : ''}`);

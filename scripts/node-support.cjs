@@ -45,7 +45,10 @@ function satisfies(version, range) {
 function supportNotice(version, range) {
   if (satisfies(version, range)) return undefined;
   if (compare(parseVersion(version), parseVersion(RUNS_FROM)) < 0) {
-    return { fatal: true, line: `Node ${version} cannot run this project (NestJS 12 needs ${RUNS_FROM} or later); supported: ${range}. Use Node 24 LTS.` };
+    return {
+      fatal: true,
+      line: `Node ${version} cannot run this project (NestJS 12 needs ${RUNS_FROM} or later); supported: ${range}. Use Node 24 LTS.`,
+    };
   }
   return {
     fatal: false,

@@ -94,7 +94,10 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const rendered = frameworkErrorProblem(error);
       // Sent before the onRequest hook that sets it on every other answer.
-      void reply.code(rendered.status).headers({ ...rendered.headers, 'x-request-id': request.id }).send(JSON.stringify(rendered.body));
+      void reply
+        .code(rendered.status)
+        .headers({ ...rendered.headers, 'x-request-id': request.id })
+        .send(JSON.stringify(rendered.body));
     },
   });
   const instance = adapter.getInstance();

@@ -31,7 +31,9 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   console.error(
-    error instanceof ConfigurationError ? `configuration error: ${error.message}` : `worker failed to start: ${(error as Error).message ?? String(error)}`,
+    error instanceof ConfigurationError
+      ? `configuration error: ${error.message}`
+      : `worker failed to start: ${(error as Error).message ?? String(error)}`,
   );
   process.exit(1);
 });

@@ -49,7 +49,9 @@ async function roundTrip(dataSource: DataSource, kind: DbKind, { table, column }
 }
 
 const describeText = (value: ColumnValue) =>
-  typeof value === 'number' ? String(value) : `${value.length} UTF-16 units, ${Buffer.byteLength(value)} bytes: ${JSON.stringify(value.slice(0, 12))}…`;
+  typeof value === 'number'
+    ? String(value)
+    : `${value.length} UTF-16 units, ${Buffer.byteLength(value)} bytes: ${JSON.stringify(value.slice(0, 12))}…`;
 
 describe.each(databaseKinds())('every column holds the largest value the validation admits, on %s', (kind) => {
   let db: TestDatabase;
@@ -116,7 +118,9 @@ describe.each(databasesAndAdapters())('the largest admitted values through the A
     for (const [i, metadata] of heaviestMetadata().entries()) {
       const fields = { name: names[i], currency: 'usd', metadata };
       const request = suite.t.http.post('/v1/accounts').set(bearer(suite.t.apiKey));
-      const res = await (asForm(metadata) ? request.type('form').send(form({ ...fields, metadata: undefined, ...metadataFields(metadata) })) : request.send(fields));
+      const res = await (asForm(metadata)
+        ? request.type('form').send(form({ ...fields, metadata: undefined, ...metadataFields(metadata) }))
+        : request.send(fields));
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 201, code: undefined });
       const read = await api().get(`/v1/accounts/${res.body.id}`);
       expect(read.body.name).toBe(names[i]);
@@ -132,8 +136,15 @@ describe.each(databasesAndAdapters())('the largest admitted values through the A
       const fields = { from_account: from, to_account: to, amount: 1, currency: 'usd', description: descriptions[i] };
       const send = () =>
         asForm(metadata)
-          ? suite.t.http.post('/v1/transfers').set(headers).type('form').send(form({ ...fields, amount: '1', ...metadataFields(metadata) }))
-          : suite.t.http.post('/v1/transfers').set(headers).send({ ...fields, metadata });
+          ? suite.t.http
+              .post('/v1/transfers')
+              .set(headers)
+              .type('form')
+              .send(form({ ...fields, amount: '1', ...metadataFields(metadata) }))
+          : suite.t.http
+              .post('/v1/transfers')
+              .set(headers)
+              .send({ ...fields, metadata });
       const first = await send();
       expect({ status: first.status, code: first.body.code }).toEqual({ status: 201, code: undefined });
       expect(first.body.description).toBe(descriptions[i]);

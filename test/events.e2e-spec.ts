@@ -44,7 +44,13 @@ describe.each(databaseKinds())('events on %s', (kind) => {
     const events = await allEvents(api);
     expect(events.map((e) => e.type)).toEqual(['transfer.reversed', 'transfer.created', 'deposit.created']);
     const [reversed, created, deposited] = events;
-    expect(deposited).toEqual({ id: expect.stringMatching(/^evt_/), object: 'event', type: 'deposit.created', data: { object: deposit.body }, created_at: expect.stringMatching(ISO_UTC) });
+    expect(deposited).toEqual({
+      id: expect.stringMatching(/^evt_/),
+      object: 'event',
+      type: 'deposit.created',
+      data: { object: deposit.body },
+      created_at: expect.stringMatching(ISO_UTC),
+    });
     expect(created.data.object).toEqual(transfer.body);
     // The transfer as it reads after the reversal.
     expect(reversed.data.object).toEqual({ ...transfer.body, amount_reversed: 1_000 });
@@ -58,7 +64,10 @@ describe.each(databaseKinds())('events on %s', (kind) => {
     const bob = await api.openAccount();
     const key = freshKey();
     const send = () =>
-      t.http.post('/v1/transfers').set({ ...bearer(api.apiKey), 'Idempotency-Key': key }).send({ from_account: alice, to_account: bob, amount: 100, currency: 'usd' });
+      t.http
+        .post('/v1/transfers')
+        .set({ ...bearer(api.apiKey), 'Idempotency-Key': key })
+        .send({ from_account: alice, to_account: bob, amount: 100, currency: 'usd' });
     const first = await send();
     const again = await send();
     expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
@@ -91,7 +100,9 @@ describe.each(databaseKinds())('events on %s', (kind) => {
         throw failure;
       }),
     ).rejects.toBe(failure);
-    await expect(events.record(client, 'transfer.created', { id: 'tr_notx', object: 'transfer' })).rejects.toBeInstanceOf(OutboxOutsideTransactionError);
+    await expect(events.record(client, 'transfer.created', { id: 'tr_notx', object: 'transfer' })).rejects.toBeInstanceOf(
+      OutboxOutsideTransactionError,
+    );
     expect(await allEvents(api)).toEqual([]);
   });
 

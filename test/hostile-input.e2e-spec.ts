@@ -38,7 +38,10 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
         expect((await api().get(`/v1/accounts/${res.body.id}`)).body.metadata).toEqual(metadata);
       }
       const [from, to] = [await api().openAccount('usd', 100), await api().openAccount()];
-      const transfer = await suite.t.http.post('/v1/transfers').set(keyed()).send({ from_account: from, to_account: to, amount: 1, currency: 'usd', metadata });
+      const transfer = await suite.t.http
+        .post('/v1/transfers')
+        .set(keyed())
+        .send({ from_account: from, to_account: to, amount: 1, currency: 'usd', metadata });
       expect({ status: transfer.status, metadata: transfer.body.metadata }).toEqual({ status: 201, metadata });
     });
 
@@ -50,23 +53,30 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
           .send(`{"name":"p","currency":"usd","metadata":{"ok":"1","__proto__":${value}}}`);
         expectProblem(res, 400, 'validation_error', 'metadata[__proto__]');
       }
-      const formed = await suite.t.http.post('/v1/accounts').set(bearer(suite.t.apiKey)).type('form').send('name=p&currency=usd&metadata[__proto__]=x');
+      const formed = await suite.t.http
+        .post('/v1/accounts')
+        .set(bearer(suite.t.apiKey))
+        .type('form')
+        .send('name=p&currency=usd&metadata[__proto__]=x');
       expectProblem(formed, 400, 'validation_error', 'metadata[__proto__]');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
-    it.each(['constructor', '__proto__', 'toString', 'prototype'])('a top-level %s is the 400 of any unknown field, in JSON, forms and queries', async (name) => {
-      const json = await suite.t.http
-        .post('/v1/accounts')
-        .set({ ...bearer(suite.t.apiKey), 'Content-Type': 'application/json' })
-        .send(`{"name":"p","currency":"usd","${name}":{"x":"1"}}`);
-      const formed = await suite.t.http.post('/v1/accounts').set(bearer(suite.t.apiKey)).type('form').send(`name=p&currency=usd&${name}=x`);
-      const query = await api().get(`/v1/accounts?${name}=x`);
-      for (const res of [json, formed, query]) {
-        expectProblem(res, 400, 'validation_error', name);
-        expect(res.body.detail).toBe(`${name} is not a known parameter`);
-      }
-    });
+    it.each(['constructor', '__proto__', 'toString', 'prototype'])(
+      'a top-level %s is the 400 of any unknown field, in JSON, forms and queries',
+      async (name) => {
+        const json = await suite.t.http
+          .post('/v1/accounts')
+          .set({ ...bearer(suite.t.apiKey), 'Content-Type': 'application/json' })
+          .send(`{"name":"p","currency":"usd","${name}":{"x":"1"}}`);
+        const formed = await suite.t.http.post('/v1/accounts').set(bearer(suite.t.apiKey)).type('form').send(`name=p&currency=usd&${name}=x`);
+        const query = await api().get(`/v1/accounts?${name}=x`);
+        for (const res of [json, formed, query]) {
+          expectProblem(res, 400, 'validation_error', name);
+          expect(res.body.detail).toBe(`${name} is not a known parameter`);
+        }
+      },
+    );
   });
 
   describe("the client's hidden external account", () => {
@@ -103,11 +113,16 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
       const [from, to] = [await api().openAccount('usd', 100), await api().openAccount()];
       const key = newKey('absolute');
       const body = JSON.stringify({ from_account: from, to_account: to, amount: 7, currency: 'usd' });
-      const first = await raw('POST', `http://127.0.0.1:${port}/v1/transfers`, [
-        ['Authorization', `Bearer ${suite.t.apiKey}`],
-        ['Idempotency-Key', key],
-        ['Content-Type', 'application/json'],
-      ], body);
+      const first = await raw(
+        'POST',
+        `http://127.0.0.1:${port}/v1/transfers`,
+        [
+          ['Authorization', `Bearer ${suite.t.apiKey}`],
+          ['Idempotency-Key', key],
+          ['Content-Type', 'application/json'],
+        ],
+        body,
+      );
       expect(first.status).toBe(201);
       const retry = await suite.t.http.post('/v1/transfers').set(keyed(key)).set('Content-Type', 'application/json').send(body);
       expect({ status: retry.status, replayed: retry.headers['idempotent-replayed'], id: retry.body.id }).toEqual({
@@ -133,9 +148,16 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
         badEscape: await raw('GET', '/v1/accounts/%E0%A4%A', [['Authorization', `Bearer ${suite.t.apiKey}`]]),
         badEscapeInRoute: await raw('GET', '/v1/%zz', []),
         controlByte: await raw('GET', '/v1/accounts', [['X-Note', 'a\x01b']]),
-        tooLarge: await raw('GET', '/v1/accounts', [['X-Request-Id', 'mine-431'], ['X-Padding', 'p'.repeat(20_000)]]),
+        tooLarge: await raw('GET', '/v1/accounts', [
+          ['X-Request-Id', 'mine-431'],
+          ['X-Padding', 'p'.repeat(20_000)],
+        ]),
       };
-      expect(Object.fromEntries(Object.entries(answers).map(([name, a]) => [name, [a.status >= 400 && a.status < 500, Boolean(a.headers['x-request-id'])]]))).toEqual({
+      expect(
+        Object.fromEntries(
+          Object.entries(answers).map(([name, a]) => [name, [a.status >= 400 && a.status < 500, Boolean(a.headers['x-request-id'])]]),
+        ),
+      ).toEqual({
         badEscape: [true, true],
         badEscapeInRoute: [true, true],
         controlByte: [true, true],
@@ -179,10 +201,16 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
       const [from, to] = [await api().openAccount('usd', 100), await api().openAccount()];
       const unique = newKey('sf');
       const body = { from_account: from, to_account: to, amount: 3, currency: 'usd' };
-      const quoted = await suite.t.http.post('/v1/transfers').set(keyed(`"${unique}\\"b\\\\c"`)).send(body);
+      const quoted = await suite.t.http
+        .post('/v1/transfers')
+        .set(keyed(`"${unique}\\"b\\\\c"`))
+        .send(body);
       expect(quoted.status).toBe(201);
       expect(quoted.headers['idempotency-key']).toBe(`${unique}"b\\c`);
-      const bare = await suite.t.http.post('/v1/transfers').set(keyed(`${unique}"b\\c`)).send(body);
+      const bare = await suite.t.http
+        .post('/v1/transfers')
+        .set(keyed(`${unique}"b\\c`))
+        .send(body);
       expect([bare.headers['idempotent-replayed'], bare.body.id]).toEqual(['true', quoted.body.id]);
       for (const malformed of [`"${unique}\\x"`, `"${unique}"x"`, `"${unique}\\"`]) {
         expectProblem(await suite.t.http.post('/v1/transfers').set(keyed(malformed)).send(body), 400, 'idempotency_key_invalid', 'Idempotency-Key');
@@ -193,7 +221,11 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
     it('{"amount": null} on a reversal is a 400 naming amount; left out, it reverses what is left', async () => {
       const [from, to] = [await api().openAccount('usd', 100), await api().openAccount()];
       const transfer = (await api().transfer(from, to, 40)).body.id;
-      const nulled = await suite.t.http.post(`/v1/transfers/${transfer}/reversals`).set(keyed()).set('Content-Type', 'application/json').send('{"amount":null}');
+      const nulled = await suite.t.http
+        .post(`/v1/transfers/${transfer}/reversals`)
+        .set(keyed())
+        .set('Content-Type', 'application/json')
+        .send('{"amount":null}');
       expectProblem(nulled, 400, 'validation_error', 'amount');
       expect(await api().balance(to)).toBe(40);
       expect((await api().reverse(transfer)).body.amount).toBe(40);
@@ -205,7 +237,12 @@ describe.each(databasesAndAdapters())('hostile input on %s over %s', (kind, adap
       const invalid = Buffer.concat([Buffer.from('{"amount":100,"currency":"usd","description":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
       const json = await raw('POST', `/v1/accounts/${to}/deposits`, [...Object.entries(keyed()), ['Content-Type', 'application/json']], invalid);
       const formBody = Buffer.concat([Buffer.from('amount=100&currency=usd&description=caf'), Buffer.from([0xe9])]);
-      const formed = await raw('POST', `/v1/accounts/${to}/deposits`, [...Object.entries(keyed()), ['Content-Type', 'application/x-www-form-urlencoded']], formBody);
+      const formed = await raw(
+        'POST',
+        `/v1/accounts/${to}/deposits`,
+        [...Object.entries(keyed()), ['Content-Type', 'application/x-www-form-urlencoded']],
+        formBody,
+      );
       for (const res of [json, formed]) {
         expect(res.status).toBe(400);
         expect(JSON.parse(res.body)).toMatchObject({ code: 'validation_error', param: 'body' });

@@ -42,7 +42,8 @@ describe.each(databaseKinds())('the dashboard and alerts use only metrics /metri
   };
 
   it('every metric of every dashboard query and alert rule is in a scrape after some traffic', async () => {
-    const create = () => t.http.post('/v1/accounts').set(bearer(t.apiKey)).set('Idempotency-Key', `ops-dashboard-${kind}`).send({ name: 'o', currency: 'usd' });
+    const create = () =>
+      t.http.post('/v1/accounts').set(bearer(t.apiKey)).set('Idempotency-Key', `ops-dashboard-${kind}`).send({ name: 'o', currency: 'usd' });
     expect((await create()).status).toBe(201);
     expect((await create()).headers['idempotent-replayed']).toBe('true');
     const scraped = sampleNames(await scrape());
@@ -72,24 +73,27 @@ describe.each(databaseKinds())('the dashboard and alerts use only metrics /metri
   });
 
   // SQLite has no pool; the first test proves its pool metrics are absent there rather than 0.
-  if (kind === 'mysql') it('reports the pool: size, connections checked out and idle', async () => {
-    const gauge = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    const idleText = await scrape();
-    expect(gauge(idleText, 'db_client_connections_max')).toBe(3);
-    expect(gauge(idleText, 'db_client_connections_pending_requests')).toBe(0);
-    const usedBefore = gauge(idleText, 'db_client_connections{state="used"}');
+  if (kind === 'mysql')
+    it('reports the pool: size, connections checked out and idle', async () => {
+      const gauge = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+      const idleText = await scrape();
+      expect(gauge(idleText, 'db_client_connections_max')).toBe(3);
+      expect(gauge(idleText, 'db_client_connections_pending_requests')).toBe(0);
+      const usedBefore = gauge(idleText, 'db_client_connections{state="used"}');
 
-    const runner = t.app.get(DataSource).createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      const heldText = await scrape();
-      expect(gauge(heldText, 'db_client_connections{state="used"}')).toBe(usedBefore + 1);
-      expect(gauge(heldText, 'db_client_connections{state="used"}') + gauge(heldText, 'db_client_connections{state="idle"}')).toBeLessThanOrEqual(3);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-    expect(gauge(await scrape(), 'db_client_connections{state="used"}')).toBe(usedBefore);
-  });
+      const runner = t.app.get(DataSource).createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const heldText = await scrape();
+        expect(gauge(heldText, 'db_client_connections{state="used"}')).toBe(usedBefore + 1);
+        expect(gauge(heldText, 'db_client_connections{state="used"}') + gauge(heldText, 'db_client_connections{state="idle"}')).toBeLessThanOrEqual(
+          3,
+        );
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+      expect(gauge(await scrape(), 'db_client_connections{state="used"}')).toBe(usedBefore);
+    });
 });

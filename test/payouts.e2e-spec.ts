@@ -91,7 +91,8 @@ describe.each(databaseKinds())('payouts on %s', (kind) => {
 
   it('announces a final payout once, in the transaction that settles it: payout.paid, payout.failed, none while pending or for a replay', async () => {
     const account = await api.openAccount('usd', 10_000);
-    const eventsOf = async (id: string) => (await sql.query('SELECT type FROM events WHERE object_id = ? ORDER BY seq', [id])).map((r: { type: string }) => r.type);
+    const eventsOf = async (id: string) =>
+      (await sql.query('SELECT type FROM events WHERE object_id = ? ORDER BY seq', [id])).map((r: { type: string }) => r.type);
     const paidKey = freshKey();
     const paid = await post(paidKey, body(account, 700));
     expect(paid.body.status).toBe('paid');

@@ -45,7 +45,11 @@ describeOnMysql('sends never outlast their lease, on %s', (kind) => {
 
     for (let i = 0; i < 2; i++) apps.push(await bootTestApp(db.url, { env }));
     await eventually('all 8 events delivered', () => hooks.received.length >= 8, 60_000);
-    await eventually('no delivery pending', async () => (await writer.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0, 60_000);
+    await eventually(
+      'no delivery pending',
+      async () => (await writer.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0,
+      60_000,
+    );
     expect(hooks.received.map((r) => r.eventId).sort()).toEqual([...committed].sort());
     expect(hooks.overlaps).toBe(0);
   });

@@ -40,8 +40,12 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
     return Object.assign(paymentsApi(t.http, apiKey), { apiKey });
   };
   const createEndpoint = (apiKey: string, body: object, headers: Record<string, string> = {}) =>
-    t.http.post('/v1/webhook-endpoints').set({ ...bearer(apiKey), ...headers }).send(body);
-  const attemptsOf = async (api: PaymentsApi, endpoint: string) => (await api.get(`/v1/webhook-endpoints/${endpoint}/attempts?limit=100`)).body.data as any[];
+    t.http
+      .post('/v1/webhook-endpoints')
+      .set({ ...bearer(apiKey), ...headers })
+      .send(body);
+  const attemptsOf = async (api: PaymentsApi, endpoint: string) =>
+    (await api.get(`/v1/webhook-endpoints/${endpoint}/attempts?limit=100`)).body.data as any[];
 
   describe('endpoints', () => {
     it('creation shows the signing secret once; retrieve and list never do; delete removes it', async () => {
@@ -117,7 +121,12 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
       const [event] = await api.listAll('/v1/events');
       await eventually('the fourth attempt answered 200', async () => (await attemptsOf(api, endpoint.id)).some((a) => a.outcome === 'delivered'));
 
-      expect(hooks.received.map((r) => [r.eventId, r.answered])).toEqual([[event.id, 500], [event.id, 500], [event.id, 500], [event.id, 200]]);
+      expect(hooks.received.map((r) => [r.eventId, r.answered])).toEqual([
+        [event.id, 500],
+        [event.id, 500],
+        [event.id, 500],
+        [event.id, 200],
+      ]);
       for (const copy of hooks.received) {
         expect(copy.body).toBe(hooks.received[0].body);
         expect(verifyWebhookSignature(copy.body, copy.headers['payments-signature'], endpoint.secret, 300)).toEqual(event);
@@ -142,7 +151,9 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
       const header = String(headers['payments-signature']);
       const t0 = Number(/t=(\d+)/.exec(header)![1]);
       expect(verifyWebhookSignature(body, header, endpoint.secret, 300, t0).id).toBe(JSON.parse(body).id);
-      expect(() => verifyWebhookSignature(body.replace('"amount":100', '"amount":900'), header, endpoint.secret, 300, t0)).toThrow(WebhookSignatureError);
+      expect(() => verifyWebhookSignature(body.replace('"amount":100', '"amount":900'), header, endpoint.secret, 300, t0)).toThrow(
+        WebhookSignatureError,
+      );
       expect(() => verifyWebhookSignature(body, header, 'whsec_another', 300, t0)).toThrow(WebhookSignatureError);
       expect(() => verifyWebhookSignature(body, header, endpoint.secret, 300, t0 + 301)).toThrow(/timestamp/);
       expect(() => verifyWebhookSignature(body, header.replace(/v1=[0-9a-f]/, 'v1=g'), endpoint.secret, 300, t0)).toThrow(WebhookSignatureError);
@@ -193,7 +204,10 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
       await eventually('the reversal arrived', () => hooks.received.length >= 1);
       const [reversed] = await api.listAll('/v1/events?type=transfer.reversed');
       // Every delivery row is settled, so nothing else is on its way to this receiver.
-      await eventually('no delivery pending', async () => (await t.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0);
+      await eventually(
+        'no delivery pending',
+        async () => (await t.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0,
+      );
       expect(hooks.received.map((r) => r.eventId)).toEqual([reversed.id]);
     });
 
@@ -204,12 +218,17 @@ describe.each(databaseKinds())('webhooks on %s', (kind) => {
       await api.openAccount('usd', 100);
       await eventually('the deposit was delivered', () => hooks.received.length === 1);
       const sql = t.app.get(DataSource);
-      const [delivery] = await sql.query("SELECT client_id, event_id, created_at FROM webhook_deliveries WHERE event_id = ?", [hooks.received[0].eventId]);
+      const [delivery] = await sql.query('SELECT client_id, event_id, created_at FROM webhook_deliveries WHERE event_id = ?', [
+        hooks.received[0].eventId,
+      ]);
       await sql.query(
         "INSERT INTO webhook_deliveries (id, client_id, event_id, endpoint_id, status, attempts, next_attempt_at, lease_owner, created_at) VALUES ('whd_orphan', ?, ?, 'we_deleted', 'pending', 0, ?, NULL, ?)",
         [delivery.client_id, delivery.event_id, delivery.created_at, delivery.created_at],
       );
-      await eventually('the orphan was dropped', async () => (await sql.query("SELECT id FROM webhook_deliveries WHERE id = 'whd_orphan'")).length === 0);
+      await eventually(
+        'the orphan was dropped',
+        async () => (await sql.query("SELECT id FROM webhook_deliveries WHERE id = 'whd_orphan'")).length === 0,
+      );
       expect(hooks.received).toHaveLength(1);
     });
 
@@ -313,7 +332,10 @@ describeOnMysql('two dispatchers on one %s database', (kind) => {
     const committed = (await api.listAll('/v1/events', 100)).map((e) => e.id);
     expect(committed).toHaveLength(60);
     await eventually('all 60 events delivered', () => hooks.received.length >= 60);
-    await eventually('no delivery pending', async () => (await a.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0);
+    await eventually(
+      'no delivery pending',
+      async () => (await a.app.get(DataSource).query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))[0].n == 0,
+    );
     expect(hooks.received.map((r) => r.eventId).sort()).toEqual([...committed].sort());
     expect(hooks.overlaps).toBe(0);
   });

@@ -32,7 +32,13 @@ export function checkFormText(raw: string): void {
     const at = segments.indexOf('__proto__');
     if (at < 0) continue;
     if (at === 0) throw new ValidationFailedError('__proto__ is not a known parameter', '__proto__');
-    const param = plainParamName(`${segments[0]}${segments.slice(1, at + 1).map((s) => `[${s}]`).join('')}`) ?? 'body';
+    const param =
+      plainParamName(
+        `${segments[0]}${segments
+          .slice(1, at + 1)
+          .map((s) => `[${s}]`)
+          .join('')}`,
+      ) ?? 'body';
     throw new ValidationFailedError(`${param} is not allowed: __proto__ cannot be a metadata key.`, param);
   }
 }

@@ -19,7 +19,10 @@ export class WebhookEndpointsController {
   @Post()
   @Idempotent({ purpose: 'webhook_endpoints.create' })
   @ApiOperation({ summary: 'Register a URL to receive events as signed webhooks; the answer shows the signing secret, once' })
-  @ApiCreatedResponse({ description: 'The endpoint with its `secret` (whsec_…). Keep it: no other answer shows it.', schema: { example: { ...EXAMPLES.webhookEndpoint, secret: 'whsec_…' } } })
+  @ApiCreatedResponse({
+    description: 'The endpoint with its `secret` (whsec_…). Keep it: no other answer shows it.',
+    schema: { example: { ...EXAMPLES.webhookEndpoint, secret: 'whsec_…' } },
+  })
   @ApiProblems({ 400: ['validation_error'] })
   async create(@CurrentClient() client: AuthenticatedClient, @Body() body: CreateWebhookEndpointDto, @Res({ passthrough: true }) res: HeaderSink) {
     const endpoint = await this.endpoints.create(client.id, body);

@@ -28,7 +28,11 @@ export class WebhookMetrics implements OnModuleInit {
   onModuleInit(): void {
     let backlog: Promise<{ eventsPending: number; oldestAgeSeconds: number } | undefined> | undefined;
     // One query per scrape for both gauges; an unreachable database leaves the last values.
-    const read = () => (backlog ??= this.queue.backlog(this.clock.now()).catch(() => undefined).finally(() => setTimeout(() => (backlog = undefined), 0)));
+    const read = () =>
+      (backlog ??= this.queue
+        .backlog(this.clock.now())
+        .catch(() => undefined)
+        .finally(() => setTimeout(() => (backlog = undefined), 0)));
     new Gauge({
       name: 'webhook_events_pending',
       help: 'Events with at least one webhook delivery not yet delivered or failed',

@@ -30,7 +30,11 @@ describe('WebhookSender', () => {
 
   it('connects to the address it checked, not to a second resolution of the name', async () => {
     let lookups = 0;
-    const sender = new WebhookSender({ timeoutMs: 2_000, allowPrivate: true, resolve: async () => (lookups++, [{ address: '127.0.0.1', family: 4 }]) });
+    const sender = new WebhookSender({
+      timeoutMs: 2_000,
+      allowPrivate: true,
+      resolve: async () => (lookups++, [{ address: '127.0.0.1', family: 4 }]),
+    });
     // The name does not exist anywhere: only the checked address can have been used.
     const result = await sender.send(`http://receiver.invalid:${port}/hooks`, '{"id":"evt_1"}', {});
     expect(result.statusCode).toBe(204);

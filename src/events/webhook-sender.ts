@@ -44,7 +44,13 @@ export class WebhookSender {
     return done(await this.exchange(url, body, headers, lookup, remainingMs));
   }
 
-  private exchange(url: URL, body: string, headers: Record<string, string>, lookup: LookupFunction, timeoutMs: number): Promise<Omit<SendResult, 'durationMs'>> {
+  private exchange(
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+    lookup: LookupFunction,
+    timeoutMs: number,
+  ): Promise<Omit<SendResult, 'durationMs'>> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: Omit<SendResult, 'durationMs'>) => {

@@ -44,7 +44,10 @@ export function readKeyedRequest(
   }
   // The route path only, also for an absolute-form target (`POST http://host/v1/transfers`): the
   // same request in origin form must fingerprint alike.
-  const path = adapter.getRequestUrl!(request).split('?')[0].replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '') || '/';
+  const path =
+    adapter.getRequestUrl!(request)
+      .split('?')[0]
+      .replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '') || '/';
   return {
     scope,
     key,

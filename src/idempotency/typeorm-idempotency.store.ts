@@ -225,7 +225,9 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
    */
   async leaseJob(job: string, owner: string, now: Date, leaseExpiresAt: Date): Promise<boolean> {
     try {
-      await this.run(`INSERT ${this.sqlite ? 'OR IGNORE' : 'IGNORE'} INTO ${this.jobsTable} (name, owner, lease_expires_at) VALUES (?, NULL, NULL)`, [job]);
+      await this.run(`INSERT ${this.sqlite ? 'OR IGNORE' : 'IGNORE'} INTO ${this.jobsTable} (name, owner, lease_expires_at) VALUES (?, NULL, NULL)`, [
+        job,
+      ]);
       const { affected } = await this.run(
         `UPDATE ${this.jobsTable} SET owner = ?, lease_expires_at = ?
           WHERE name = ? AND (owner IS NULL OR owner = ? OR lease_expires_at <= ?)`,

@@ -66,10 +66,7 @@ describe(`exactly once on a 3-node Galera cluster (seed ${SEED})`, () => {
       expect(new Set(created.map((a) => a.text)).size).toBe(1);
       expect(created.filter((a) => a.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
       for (const a of answers.filter((x) => x.status === 409)) expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
-      const [rows] = await fleet.sql[k % 3].query(
-        "SELECT COUNT(*) AS n FROM transfers WHERE JSON_VALUE(metadata, '$.idempotency_key') = ?",
-        [key],
-      );
+      const [rows] = await fleet.sql[k % 3].query("SELECT COUNT(*) AS n FROM transfers WHERE JSON_VALUE(metadata, '$.idempotency_key') = ?", [key]);
       expect(Number((rows as Array<{ n: number }>)[0].n)).toBe(1);
     }
     console.log(`galera duplicates: ${DUPLICATE_KEYS} x ${DUPLICATES} -> ${JSON.stringify(statuses.counts)}`);
@@ -113,7 +110,9 @@ describe(`exactly once on a 3-node Galera cluster (seed ${SEED})`, () => {
         // A node that is down or cut off answers 503 with Retry-After (nothing ran); a healthy
         // cluster answers no 5xx at all.
         if (downNode === undefined || slot !== downNode - 1 || answer.status !== 503 || !answer.headers.get('retry-after')) {
-          healthy5xx.push(`app ${slot + 1}${downNode ? ` (node ${downNode} down)` : ''}: ${answer.status} ${answer.body?.code ?? answer.text.slice(0, 200)}`);
+          healthy5xx.push(
+            `app ${slot + 1}${downNode ? ` (node ${downNode} down)` : ''}: ${answer.status} ${answer.body?.code ?? answer.text.slice(0, 200)}`,
+          );
         }
       }
       return answer;
@@ -127,7 +126,16 @@ describe(`exactly once on a 3-node Galera cluster (seed ${SEED})`, () => {
       while (next < STREAM * 0.6) await sleep(50);
       await cluster.restart(3);
       // The app on node 3 reconnects through its pool; give its health a moment to turn green.
-      for (let i = 0; i < 100 && (await fetch(`${fleet.at(2).url}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(200);
+      for (
+        let i = 0;
+        i < 100 &&
+        (await fetch(`${fleet.at(2).url}/health`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200;
+        i++
+      )
+        await sleep(200);
       downNode = undefined;
     })();
     await Promise.all(

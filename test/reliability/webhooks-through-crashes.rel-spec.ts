@@ -92,7 +92,11 @@ describe(`webhooks through crashes: ${sizes.webhookEvents} deposits and transfer
         const key = `hook-${i}-${randomUUID()}`;
         if (random.chance(0.3)) return { key, kind: 'deposit' as const, account: random.pick(accounts), amount: random.int(1, 5_000) };
         const from = random.pick(accounts);
-        return { key, kind: 'transfer' as const, body: taggedTransfer(key, from, random.pick(accounts.filter((a) => a !== from)), random.int(1, 5_000)) };
+        return {
+          key,
+          kind: 'transfer' as const,
+          body: taggedTransfer(key, from, random.pick(accounts.filter((a) => a !== from)), random.int(1, 5_000)),
+        };
       });
       const outcomes = new Map<string, Outcome>();
       const chaos = rollingKills(fleet, SEED);

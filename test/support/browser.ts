@@ -17,7 +17,9 @@ export function decideBrowser(): void {
     return;
   }
   if (yes(process.env.REQUIRE_BROWSER) || yes(process.env.CI)) {
-    throw new Error(`${CHROMIUM} is missing and the /docs browser suite is required (CI or REQUIRE_BROWSER): apt-get install chromium, or set CHROMIUM_PATH`);
+    throw new Error(
+      `${CHROMIUM} is missing and the /docs browser suite is required (CI or REQUIRE_BROWSER): apt-get install chromium, or set CHROMIUM_PATH`,
+    );
   }
   console.warn(
     `\n*** ${CHROMIUM} is missing: the /docs browser suite is NOT run (apt-get install chromium, or set CHROMIUM_PATH; CI=true or REQUIRE_BROWSER=1 makes this an error) ***\n`,

@@ -117,7 +117,10 @@ function heaviestPayoutBodies(): string[] {
 }
 
 const text = (dto: new () => object, property: string) => () => heaviestTexts(maxLengthOf(dto, property));
-const same = (...values: ColumnValue[]) => () => values;
+const same =
+  (...values: ColumnValue[]) =>
+  () =>
+    values;
 
 export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   '*.seq': { why: 'auto-increment, BIGINT', values: same(MAX_MINOR_UNITS) },
@@ -128,7 +131,11 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   '*.created_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
   '*.description': {
     why: '@MaxLength of every description',
-    values: () => [...text(CreateDepositDto, 'description')(), ...text(CreateTransferDto, 'description')(), ...text(CreatePayoutDto, 'description')()],
+    values: () => [
+      ...text(CreateDepositDto, 'description')(),
+      ...text(CreateTransferDto, 'description')(),
+      ...text(CreatePayoutDto, 'description')(),
+    ],
   },
   '*.metadata': { why: 'IsMetadata, serialized as JSON', values: () => heaviestMetadata().map((m) => JSON.stringify(m)) },
 
@@ -188,7 +195,10 @@ export const COLUMN_LIMITS: Record<string, ColumnLimit> = {
   'payouts.bank_reference': { why: "the bank's transfer id as the adapter admits it (64 characters)", values: same('R'.repeat(64)) },
   'payouts.updated_at': { why: 'a time the server sets', values: same(FAR_FUTURE) },
   'idempotency_keys.recovery_point': { why: "a phase name of a multi-phase route, or 'finished'", values: same('p'.repeat(64)) },
-  'idempotency_keys.resume_state': { why: 'what the finished phases returned (ids), as JSON', values: same(JSON.stringify({ payout_created: { payout_id: LONGEST_ID } })) },
+  'idempotency_keys.resume_state': {
+    why: 'what the finished phases returned (ids), as JSON',
+    values: same(JSON.stringify({ payout_created: { payout_id: LONGEST_ID } })),
+  },
   'idempotency_keys.request_body': { why: 'the body of a keyed multi-phase request: the heaviest payout', values: heaviestPayoutBodies },
 
   'api_keys.key_hash': { why: 'SHA-256 hex', values: same('f'.repeat(64)) },

@@ -60,7 +60,9 @@ export function dashboardExpressions(): OpsExpression[] {
 export function ruleExpressions(): OpsExpression[] {
   const found: OpsExpression[] = [];
   for (const file of readdirSync(join(OPS, 'prometheus')).filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml'))) {
-    const rules = load(readFileSync(join(OPS, 'prometheus', file), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }> };
+    const rules = load(readFileSync(join(OPS, 'prometheus', file), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }>;
+    };
     for (const group of rules.groups) {
       for (const rule of group.rules) found.push({ where: `${file}: ${rule.alert ?? rule.record}`, expr: String(rule.expr) });
     }

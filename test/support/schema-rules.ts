@@ -18,5 +18,7 @@ export async function expectPrimaryKeysAndInnoDb(sql: Connection, database: stri
   );
   const rows = tables as Array<{ name: string; engine: string; primary_keys: number | string }>;
   expect(rows.length).toBeGreaterThan(0);
-  expect(rows.filter((t) => t.engine !== 'InnoDB' || Number(t.primary_keys) !== 1).map((t) => `${t.name} (${t.engine}, ${t.primary_keys} primary keys)`)).toEqual([]);
+  expect(
+    rows.filter((t) => t.engine !== 'InnoDB' || Number(t.primary_keys) !== 1).map((t) => `${t.name} (${t.engine}, ${t.primary_keys} primary keys)`),
+  ).toEqual([]);
 }

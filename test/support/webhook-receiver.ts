@@ -22,9 +22,7 @@ export class WebhookReceiver {
   private readonly open = new Map<string, number>();
   private server?: Server;
 
-  private constructor(
-    private readonly options: { script?: number[]; fallbackStatus?: number; holdMs?: () => number },
-  ) {}
+  private constructor(private readonly options: { script?: number[]; fallbackStatus?: number; holdMs?: () => number }) {}
 
   static async start(options: { port?: number; script?: number[]; fallbackStatus?: number; holdMs?: () => number } = {}): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver(options);

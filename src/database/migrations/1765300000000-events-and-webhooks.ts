@@ -11,7 +11,13 @@ export class EventsAndWebhooks1765300000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const mysql = queryRunner.connection.options.type === 'mysql';
     const idCharset = mysql ? { charset: 'ascii', collation: 'ascii_bin' } : {};
-    const seq: TableColumnOptions = { name: 'seq', type: mysql ? 'bigint' : 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+    const seq: TableColumnOptions = {
+      name: 'seq',
+      type: mysql ? 'bigint' : 'integer',
+      isPrimary: true,
+      isGenerated: true,
+      generationStrategy: 'increment',
+    };
     const id = (name: string, unique = false, nullable = false): TableColumnOptions => ({
       name,
       type: 'varchar',
@@ -20,7 +26,12 @@ export class EventsAndWebhooks1765300000000 implements MigrationInterface {
       isNullable: nullable,
       ...idCharset,
     });
-    const time = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', isNullable: nullable, ...(mysql ? { precision: 3 } : {}) });
+    const time = (name: string, nullable = false): TableColumnOptions => ({
+      name,
+      type: 'datetime',
+      isNullable: nullable,
+      ...(mysql ? { precision: 3 } : {}),
+    });
     const text = (name: string): TableColumnOptions => ({ name, type: mysql ? 'mediumtext' : 'text' });
 
     await create(

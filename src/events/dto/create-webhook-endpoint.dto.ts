@@ -3,13 +3,22 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsStr
 import { ALL_EVENTS, EVENT_TYPES } from '../event-types';
 
 export class CreateWebhookEndpointDto {
-  @ApiProperty({ example: 'https://example.com/webhooks/payments', maxLength: 2048, description: 'http(s); no credentials; not a loopback, private or link-local destination.' })
+  @ApiProperty({
+    example: 'https://example.com/webhooks/payments',
+    maxLength: 2048,
+    description: 'http(s); no credentials; not a loopback, private or link-local destination.',
+  })
   @IsDefined()
   @IsString()
   @MaxLength(2048)
   url: string;
 
-  @ApiPropertyOptional({ type: [String], enum: [...EVENT_TYPES, ALL_EVENTS], default: [ALL_EVENTS], description: 'Event types to deliver; `*` (the default) for all.' })
+  @ApiPropertyOptional({
+    type: [String],
+    enum: [...EVENT_TYPES, ALL_EVENTS],
+    default: [ALL_EVENTS],
+    description: 'Event types to deliver; `*` (the default) for all.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
