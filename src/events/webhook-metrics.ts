@@ -23,6 +23,8 @@ export class WebhookMetrics implements OnModuleInit {
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
+    // Every outcome exported from the start (at 0), so rate() and alerts see a series before the first attempt.
+    for (const outcome of ['delivered', 'retrying', 'failed'] as const) this.deliveries.inc({ outcome }, 0);
   }
 
   onModuleInit(): void {
