@@ -82,12 +82,29 @@ export function unleashChaos(fleet: Fleet, seed: number, pauseMs: [number, numbe
   };
 }
 
-/** Runs `work` on every item, `concurrency` at a time, until done or the fleet is closed. */
-export async function inParallel<T>(items: T[], concurrency: number, fleet: Fleet, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` on every item, `concurrency` at a time, until done or the fleet is closed. With
+ * `minKills`, the items are held back until the chaos has killed as many processes as the share of
+ * items already started calls for (one more for every `1 / (minKills + 1)` of them): on a fast
+ * machine the whole load could otherwise finish between two kills, and prove nothing about crashes.
+ */
+export async function inParallel<T>(
+  items: T[],
+  concurrency: number,
+  fleet: Fleet,
+  work: (item: T) => Promise<void>,
+  options: { minKills?: number } = {},
+): Promise<void> {
+  const minKills = options.minKills ?? 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < items.length && !fleet.closed) await work(items[next++]);
+      while (next < items.length && !fleet.closed) {
+        const due = Math.min(minKills, Math.floor((next / items.length) * (minKills + 1)));
+        while (fleet.kills < due && !fleet.closed) await sleep(50);
+        if (next >= items.length) break;
+        await work(items[next++]);
+      }
     }),
   );
 }

@@ -101,17 +101,23 @@ describe(`webhooks through crashes: ${sizes.webhookEvents} deposits and transfer
       const outcomes = new Map<string, Outcome>();
       const chaos = rollingKills(fleet, SEED);
       try {
-        await inParallel(operations, CLIENTS, fleet, async (op) => {
-          const options = { idempotencyKey: op.key };
-          outcomes.set(
-            op.key,
-            await client.untilDefinite(() =>
-              op.kind === 'deposit'
-                ? client.api.deposits.create(op.account, { amount: op.amount, currency: 'usd' }, options)
-                : client.api.transfers.create(op.body, options),
-            ),
-          );
-        });
+        await inParallel(
+          operations,
+          CLIENTS,
+          fleet,
+          async (op) => {
+            const options = { idempotencyKey: op.key };
+            outcomes.set(
+              op.key,
+              await client.untilDefinite(() =>
+                op.kind === 'deposit'
+                  ? client.api.deposits.create(op.account, { amount: op.amount, currency: 'usd' }, options)
+                  : client.api.transfers.create(op.body, options),
+              ),
+            );
+          },
+          { minKills: 2 },
+        );
       } finally {
         await chaos.stop();
       }
