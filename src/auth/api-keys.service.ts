@@ -5,6 +5,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { ConfigurationError } from '../config/app-config';
+import { isUniqueViolation } from '../database/database-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ApiKeyCache, KeyRecord } from './api-key.cache';
 import { ApiKeyEntity } from './api-key.entity';
@@ -74,7 +75,17 @@ export class ApiKeysService {
     if (await this.txHost.tx.getRepository(ApiKeyEntity).existsBy({ keyHash: hashSecret(secret) })) {
       throw new ConfigurationError('BOOTSTRAP_API_KEY', 'is a key that was revoked or has expired; set a new one');
     }
-    return (await this.createClient(name, secret)).client;
+    try {
+      return (await this.createClient(name, secret)).client;
+    } catch (error) {
+      // Several processes starting at once with one BOOTSTRAP_API_KEY race to create its client: the
+      // losers' inserts hit the unique key hash and roll back; the winner's client is theirs too.
+      if (!isUniqueViolation(error)) throw error;
+      this.cache.invalidate(hashSecret(secret));
+      const created = await this.authenticate(secret);
+      if (!created) throw error;
+      return created;
+    }
   }
 
   async countClients(): Promise<number> {
