@@ -72,20 +72,17 @@ export class ApiKeysService {
   async ensureClient(name: string, secret: string): Promise<AuthenticatedClient> {
     const client = await this.authenticate(secret);
     if (client) return client;
-    if (await this.txHost.tx.getRepository(ApiKeyEntity).existsBy({ keyHash: hashSecret(secret) })) {
-      throw new ConfigurationError('BOOTSTRAP_API_KEY', 'is a key that was revoked or has expired; set a new one');
-    }
     try {
       return (await this.createClient(name, secret)).client;
     } catch (error) {
-      // Several processes starting at once with one BOOTSTRAP_API_KEY race to create its client: the
-      // losers' inserts hit the unique key hash and roll back; the winner's client is theirs too.
       if (!isUniqueViolation(error)) throw error;
-      this.cache.invalidate(hashSecret(secret));
-      const created = await this.authenticate(secret);
-      if (!created) throw error;
-      return created;
     }
+    // The key exists after all: another process starting with the same BOOTSTRAP_API_KEY created
+    // it since our lookup (its client is ours too), or it was revoked or has expired.
+    this.cache.invalidate(hashSecret(secret));
+    const existing = await this.authenticate(secret);
+    if (existing) return existing;
+    throw new ConfigurationError('BOOTSTRAP_API_KEY', 'is a key that was revoked or has expired; set a new one');
   }
 
   async countClients(): Promise<number> {
