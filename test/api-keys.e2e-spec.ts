@@ -3,8 +3,8 @@ import { ApiKeyEntity } from '../src/auth/api-key.entity';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { ClientKeysService } from '../src/auth/client-keys.service';
 import { bearer } from './support/app';
-import {
 import { secretPrefix } from '../src/auth/api-key-secret';
+import {
   balanceOf,
   countRows,
   databasesAndAdapters,
