@@ -10,7 +10,7 @@ describe('loadAppConfig', () => {
       migrationsRun: true,
       idempotency: { enabled: true, ttlSeconds: 86_400, leaseMs: 60_000, waitMs: 5_000 },
       dbLockWaitSeconds: undefined,
-      dbTransientRetries: 12,
+      dbTransientRetries: 30,
     });
   });
 

@@ -139,7 +139,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     embeddedDefault: !env.DATABASE_URL?.trim(),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1_000),
     dbLockWaitSeconds: lockWait ? integer(env, 'DB_LOCK_WAIT_SECONDS', 50, 1, 86_400) : undefined,
-    dbTransientRetries: integer(env, 'DB_TRANSIENT_RETRIES', 12, 0, 30),
+    dbTransientRetries: integer(env, 'DB_TRANSIENT_RETRIES', 30, 0, 100),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     bootstrapApiKey,
     bootstrapClientName: env.BOOTSTRAP_CLIENT_NAME?.trim() || 'bootstrap',

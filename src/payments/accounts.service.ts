@@ -73,6 +73,11 @@ export class AccountsService {
         description: input.description ?? null,
         createdAt: this.clock.now(),
       };
+      const insert = this.depositSql.insert([deposit]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
+      const presented = presentDeposit(deposit);
+      await this.events.record(clientId, 'deposit.created', presented);
+      // Last: the client's external account is the hottest row there is (see LedgerService.post).
       await this.ledger.post({
         clientId,
         postingId: deposit.id,
@@ -84,10 +89,6 @@ export class AccountsService {
           { accountId: external, amount: -input.amount, external: true },
         ],
       });
-      const insert = this.depositSql.insert([deposit]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
-      const presented = presentDeposit(deposit);
-      await this.events.record(clientId, 'deposit.created', presented);
       return presented;
     });
   }

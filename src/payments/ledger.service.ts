@@ -55,14 +55,20 @@ export class LedgerService {
   ) {}
 
   /**
-   * Locks the posting's accounts, checks them, and writes entries and balances. Must run inside a
-   * transaction. Declines (unknown account, wrong currency, insufficient funds) are raised before
-   * anything is written.
+   * Writes the posting's entries, then locks its accounts, checks them and writes their balances.
+   * Must run inside a transaction, and last in it where it can: account rows are the contended
+   * ones (a customer's account paid from many places at once, the client's external account on
+   * every deposit), and a row lock held from here to COMMIT is what a concurrent writer waits on,
+   * or, on a Galera cluster, what a write replicated from another node aborts. So the callers write
+   * their own rows (transfer, event…) first, and the new entries (rows nobody else touches) go in
+   * before the lock. A decline (unknown account, wrong currency, insufficient funds) throws, and
+   * the caller's transaction rolls everything back, these entries included.
    */
   async post(posting: Posting): Promise<void> {
     if (posting.legs.reduce((sum, leg) => sum + leg.amount, 0) !== 0) {
       throw new Error('unbalanced posting'); // a programming error, never input-driven
     }
+    await this.writeEntries(posting);
     const accounts = await this.lockAccounts(posting.clientId, posting.legs.map((leg) => leg.accountId));
     for (const leg of posting.legs) {
       const account = accounts.get(leg.accountId);
@@ -87,7 +93,6 @@ export class LedgerService {
       }
       account.balance = balance;
     }
-    await this.writeEntries(posting);
     await this.writeBalances(posting.legs.map((leg) => accounts.get(leg.accountId)!));
   }
 

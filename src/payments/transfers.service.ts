@@ -48,6 +48,11 @@ export class TransfersService {
         metadata: input.metadata ? JSON.stringify(input.metadata) : null,
         createdAt: this.clock.now(),
       };
+      const insert = this.transferSql.insert([transfer]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
+      const presented = presentTransfer(transfer);
+      await this.events.record(clientId, 'transfer.created', presented);
+      // Last: the accounts' row locks are the contended ones (see LedgerService.post).
       await this.ledger.post({
         clientId,
         postingId: transfer.id,
@@ -59,10 +64,6 @@ export class TransfersService {
           { accountId: input.to_account, amount: input.amount, param: 'to_account' },
         ],
       });
-      const insert = this.transferSql.insert([transfer]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
-      const presented = presentTransfer(transfer);
-      await this.events.record(clientId, 'transfer.created', presented);
       return presented;
     });
   }
@@ -106,6 +107,14 @@ export class TransfersService {
         currency: transfer.currency,
         createdAt: this.clock.now(),
       };
+      await this.txHost.tx.query(`UPDATE ${t.table} SET ${t.column('amountReversed')} = ? WHERE ${t.column('id')} = ?`, [
+        t.toDb('amountReversed', transfer.amountReversed + amount),
+        transfer.id,
+      ]);
+      const insert = this.reversalSql.insert([reversal]);
+      await this.txHost.tx.query(insert.sql, insert.parameters);
+      // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
+      await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       await this.ledger.post({
         clientId,
         postingId: reversal.id,
@@ -117,14 +126,6 @@ export class TransfersService {
           { accountId: transfer.fromAccount, amount },
         ],
       });
-      await this.txHost.tx.query(`UPDATE ${t.table} SET ${t.column('amountReversed')} = ? WHERE ${t.column('id')} = ?`, [
-        t.toDb('amountReversed', transfer.amountReversed + amount),
-        transfer.id,
-      ]);
-      const insert = this.reversalSql.insert([reversal]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
-      // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
-      await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       return presentReversal(reversal);
     });
   }

@@ -79,6 +79,7 @@ export class PayoutsService implements OnModuleInit {
       updatedAt: now,
     });
     const inTransit = await this.accounts.inTransit(clientId, input.currency);
+    await this.payouts.createQueryBuilder().insert().values(payout).updateEntity(false).execute();
     await this.ledger.post({
       clientId,
       postingId: payout.id,
@@ -90,7 +91,6 @@ export class PayoutsService implements OnModuleInit {
         { accountId: inTransit, amount: input.amount, inTransit: true },
       ],
     });
-    await this.payouts.createQueryBuilder().insert().values(payout).updateEntity(false).execute();
     return { payout_id: payout.id };
   }
 
@@ -131,14 +131,6 @@ export class PayoutsService implements OnModuleInit {
       const counterpart = paid
         ? { accountId: await this.accounts.external(clientId, payout.currency), amount: payout.amount, external: true }
         : { accountId: payout.accountId, amount: payout.amount };
-      await this.ledger.post({
-        clientId,
-        postingId: payout.id,
-        postingType: paid ? 'payout_settle' : 'payout_return',
-        currency: payout.currency,
-        createdAt: now,
-        legs: [{ accountId: inTransit, amount: -payout.amount, inTransit: true }, counterpart],
-      });
       Object.assign(payout, {
         status: paid ? 'paid' : 'failed',
         failureCode: paid ? null : answer.failureCode,
@@ -155,6 +147,14 @@ export class PayoutsService implements OnModuleInit {
       const view = presentPayout(payout);
       // Told in the transaction that settles or returns the money: announced if and only if it committed.
       await this.events.record(clientId, paid ? 'payout.paid' : 'payout.failed', view);
+      await this.ledger.post({
+        clientId,
+        postingId: payout.id,
+        postingType: paid ? 'payout_settle' : 'payout_return',
+        currency: payout.currency,
+        createdAt: now,
+        legs: [{ accountId: inTransit, amount: -payout.amount, inTransit: true }, counterpart],
+      });
       return view;
     });
   }

@@ -77,12 +77,40 @@ export class ClusterFleet {
     await admin?.end();
   }
 
+  /**
+   * What the app process in `slot` logged about one request (by its X-Request-Id): the error lines
+   * that name the request, so that an unexpected 5xx in a failed run shows its cause.
+   */
+  logged(slot: number, requestId: string | null): string {
+    if (!requestId) return '(no X-Request-Id)';
+    const lines = (this.slots[slot].server?.output() ?? '').split('\n').filter((line) => line.includes(requestId));
+    const messages = lines.map((line) => {
+      try {
+        return String((JSON.parse(line) as { msg?: unknown }).msg);
+      } catch {
+        return line;
+      }
+    });
+    return messages.join(' | ') || '(nothing logged)';
+  }
+
   /** Connection to node `index` (1-based), opened anew (the old one may have died with its node). */
   async reconnect(index: number): Promise<Connection> {
     await this.sql[index - 1].end().catch(() => undefined);
     this.sql[index - 1] = await createConnection({ uri: this.cluster.node(index).url(this.database) });
     return this.sql[index - 1];
   }
+}
+
+/**
+ * Galera's own count of the transactions it rolled back on one node: `wsrep_local_cert_failures`
+ * (failed certification at COMMIT) and `wsrep_local_bf_aborts` (aborted by a replicated write that
+ * needed its locks). Each one is a transient error the app re-ran. Counted since the node started.
+ */
+export async function conflictCounters(sql: Connection): Promise<{ certFailures: number; bfAborts: number }> {
+  const [rows] = await sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')");
+  const value = (name: string) => Number((rows as Array<{ Variable_name: string; Value: string }>).find((r) => r.Variable_name === name)?.Value ?? 0);
+  return { certFailures: value('wsrep_local_cert_failures'), bfAborts: value('wsrep_local_bf_aborts') };
 }
 
 /**
