@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { createTestDatabase, TestDatabase, describeOnMysql } from './support/databases';
-import { MysqlObserver, schemaOf } from './support/mysql-observer';
+import { MysqlObserver, schemaOf, TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS } from './support/mysql-observer';
 import { balanceOn, bootstrapApiKey, call, depositOn, openAccountOn } from './support/process-client';
 import { ServerProcess, startServer } from './support/server-process';
 
@@ -60,7 +60,7 @@ describeOnMysql('a server killed mid-transaction on %s', (kind) => {
     );
     const waiting = await observe.lockWaitOf('the transfer to wait for the account locks', from, to);
     expect(waiting.query).toMatch(/FROM `accounts`.*FOR UPDATE/is);
-    expect(waiting.rowsModified).toBe(1); // its key claim, uncommitted, in the same transaction
+    expect(waiting.rowsModified).toBe(TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS); // its key claim among them, uncommitted, in the same transaction
 
     await doomed.kill();
     expect(await inFlight).toEqual({ failed: expect.any(String) });

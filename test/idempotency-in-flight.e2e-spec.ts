@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { createTestDatabase, TestDatabase, describeOnMysql } from './support/databases';
-import { MysqlObserver, schemaOf } from './support/mysql-observer';
+import { MysqlObserver, schemaOf, TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS } from './support/mysql-observer';
 import { Answer, bootstrapApiKey, call, depositOn, openAccountOn } from './support/process-client';
 import { ServerProcess, startServer } from './support/server-process';
 
@@ -50,7 +50,7 @@ describeOnMysql('a duplicate of a request still in flight on %s', (kind) => {
     original.catch(() => undefined); // awaited later; keeps an early failure from going unhandled
     const waiting = await observe.lockWaitOf('the original to wait for the account locks', from, to);
     expect(waiting.query).toMatch(/FROM `accounts`.*FOR UPDATE/is);
-    expect(waiting.rowsModified).toBe(1); // it has claimed its key
+    expect(waiting.rowsModified).toBe(TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS); // its key claim among them, uncommitted, in the same transaction
     return { from, to, body, original, thread: waiting.thread };
   }
 

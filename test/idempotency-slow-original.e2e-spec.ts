@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { createTestDatabase, describeOnMysql, TestDatabase } from './support/databases';
-import { MysqlObserver, schemaOf } from './support/mysql-observer';
+import { MysqlObserver, schemaOf, TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS } from './support/mysql-observer';
 import { bootstrapApiKey, call, depositOn, openAccountOn } from './support/process-client';
 import { ServerProcess, startServer } from './support/server-process';
 
@@ -56,7 +56,7 @@ describeOnMysql('a duplicate of a slow original on %s', (kind) => {
         const original = call(server, apiKey, 'POST', '/v1/transfers', { body, key });
         original.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
         const waiting = await observe.lockWaitOf('the original to wait for the account locks', from, to);
-        expect(waiting.rowsModified).toBe(1); // it has claimed its key
+        expect(waiting.rowsModified).toBe(TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS); // its key claim among them, uncommitted, in the same transaction
 
         const sent = Date.now();
         const duplicate = await call(server, apiKey, 'POST', '/v1/transfers', { body, key });

@@ -1,5 +1,12 @@
 import type { Connection } from 'mysql2/promise';
 
+/**
+ * What a keyed transfer has written, uncommitted, by the time it waits for its accounts' row locks
+ * (taken last, see `LedgerService.post`): its key claim, the transfer, its `transfer.created`
+ * event and its two ledger entries.
+ */
+export const TRANSFER_ROWS_BEFORE_ACCOUNT_LOCKS = 5;
+
 /** A transaction of the observed database that is waiting for a row lock. */
 export interface LockWait {
   thread: number;
