@@ -5,7 +5,7 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import { CompletedKeysCache } from './completed-keys.cache';
 import { IdempotencyClock } from './idempotency-clock';
 import { IdempotentMetadata, IdempotentOptions } from './idempotent.decorator';
-import { KeyedRequest, readKeyedRequest } from './keyed-request';
+import { KeyedRequest, claimRequest, expiresAt, readKeyedRequest } from './keyed-request';
 import { Declined, ResponseCapture, Unstored } from './response-capture';
 import { ClaimResult, IdempotencyRecord, IdempotencyStore, isReplayable, isUnfinishedPhased, StoredResponse } from './idempotency-store';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotencyStoreUnavailableError, LeaseLostError } from './idempotency.errors';
@@ -191,13 +191,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       leaseOwner: null,
       leaseExpiresAt: null,
       createdAt: now,
-      expiresAt: this.expiresAt(keyed, now),
+      expiresAt: expiresAt(keyed, now),
     };
     return { ...ran, record };
-  }
-
-  private expiresAt(keyed: KeyedRequest, now: Date): Date {
-    return new Date(now.getTime() + keyed.ttlSeconds * 1000);
   }
 
   /**
@@ -252,20 +248,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private claim(keyed: KeyedRequest, owner: string, deadline: number, now = this.clock.now()) {
-    // Spelled out rather than spread from `keyed`: one fixed shape, built on every first execution.
-    return this.store.claim({
-      scope: keyed.scope,
-      key: keyed.key,
-      method: keyed.method,
-      path: keyed.path,
-      fingerprint: keyed.fingerprint,
-      purpose: keyed.purpose,
-      owner,
-      now,
-      leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
-      expiresAt: this.expiresAt(keyed, now),
-      waitMs: Math.max(0, deadline - Date.now()),
-    });
+    return this.store.claim(claimRequest(keyed, owner, now, this.options.leaseMs, deadline));
   }
 
   /** Another request holds the key: look again shortly, or answer 409 once the wait is over. */

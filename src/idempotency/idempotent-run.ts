@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IdempotencyClock } from './idempotency-clock';
 import { IdempotencyStore, StoredResponse } from './idempotency-store';
-import type { KeyedRequest } from './keyed-request';
+import { KeyedRequest, claimRequest } from './keyed-request';
 import type { RenderedResponse, ResolvedIdempotencyOptions } from './idempotency.options';
 
 /** The response a multi-phase handler ends with: where it is stored is the run's to decide. */
@@ -155,20 +155,7 @@ export class IdempotentRun {
   private async claim(run: PhasedRun): Promise<void> {
     const keyed = run.keyed!;
     const owner = randomUUID();
-    const now = this.clock.now();
-    const claim = await this.store.claim({
-      scope: keyed.scope,
-      key: keyed.key,
-      method: keyed.method,
-      path: keyed.path,
-      fingerprint: keyed.fingerprint,
-      purpose: keyed.purpose,
-      owner,
-      now,
-      leaseExpiresAt: new Date(now.getTime() + this.options.leaseMs),
-      expiresAt: new Date(now.getTime() + keyed.ttlSeconds * 1000),
-      waitMs: Math.max(0, (run.deadline ?? Date.now()) - Date.now()),
-    });
+    const claim = await this.store.claim(claimRequest(keyed, owner, this.clock.now(), this.options.leaseMs, run.deadline ?? Date.now()));
     if (claim.outcome !== 'claimed') throw new ClaimConflict(claim.outcome === 'busy');
     run.owner = owner;
   }

@@ -13,6 +13,32 @@ export interface KeyedRequest extends Pick<ClaimRequest, 'scope' | 'key' | 'meth
 }
 
 /**
+ * The claim of `keyed` by `owner` at `now`: leased for `leaseMs`, kept until its retention ends,
+ * waiting for a holder at most until `deadline` (epoch ms). Spelled out rather than spread from
+ * `keyed`: one fixed shape, built on every first execution.
+ */
+export function claimRequest(keyed: KeyedRequest, owner: string, now: Date, leaseMs: number, deadline: number): ClaimRequest {
+  return {
+    scope: keyed.scope,
+    key: keyed.key,
+    method: keyed.method,
+    path: keyed.path,
+    fingerprint: keyed.fingerprint,
+    purpose: keyed.purpose,
+    owner,
+    now,
+    leaseExpiresAt: new Date(now.getTime() + leaseMs),
+    expiresAt: expiresAt(keyed, now),
+    waitMs: Math.max(0, deadline - Date.now()),
+  };
+}
+
+/** When a key claimed at `now` expires. */
+export function expiresAt(keyed: KeyedRequest, now: Date): Date {
+  return new Date(now.getTime() + keyed.ttlSeconds * 1000);
+}
+
+/**
  * Reads the key and what it binds to: scope, method, concrete path and body fingerprint. Returns
  * `undefined` when the request carries no key and the route lets it run without one.
  */
