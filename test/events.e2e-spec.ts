@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
+import { newId } from '../src/common/ids';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { OutboxOutsideTransactionError } from '../src/events/events.errors';
 import { EventsService } from '../src/events/events.service';
+import { WebhookEndpointEntity } from '../src/events/webhook-endpoint.entity';
 import { bearer, bootTestApp, TestApp } from './support/app';
 import { createTestDatabase, databaseKinds, TestDatabase } from './support/databases';
 import { expectProblem, freshKey, paymentsApi, PaymentsApi } from './support/payments-api';
@@ -128,6 +130,53 @@ describe.each(databaseKinds())('events on %s', (kind) => {
     expectProblem(await other.get(`/v1/events/${event.id}`), 404, 'event_not_found');
     expectProblem(await owner.get('/v1/events/evt_missing'), 404, 'event_not_found');
     expect(await allEvents(other)).toEqual([]);
+  });
+
+  it('endpoints created or deleted by another process are seen by the next event (the outbox checks its known list in the insert)', async () => {
+    const api = await freshClient();
+    const client = await clientIdOf(api);
+    const alice = await api.openAccount('usd', 10_000);
+    const bob = await api.openAccount();
+    const dataSource = t.app.get(DataSource);
+    // Written straight to the table, as another process would: this process's list is not told.
+    const addEndpoint = async (events: string[]) => {
+      const id = newId('we');
+      await dataSource.getRepository(WebhookEndpointEntity).insert({
+        id,
+        clientId: client,
+        url: 'https://example.com/hook',
+        enabledEvents: JSON.stringify(events),
+        secret: 'whsec_test',
+        createdAt: new Date(),
+      });
+      return id;
+    };
+    const removeEndpoint = (id: string) => dataSource.query('DELETE FROM webhook_endpoints WHERE id = ?', [id]);
+    const deliveredTo = async () => {
+      const transfer = await api.transfer(alice, bob, 10);
+      expect(transfer.status).toBe(201);
+      const [event] = await dataSource.query('SELECT id FROM events WHERE object_id = ?', [transfer.body.id]);
+      const rows: Array<{ endpoint_id: string }> = await dataSource.query('SELECT endpoint_id FROM webhook_deliveries WHERE event_id = ?', [
+        event.id,
+      ]);
+      return rows.map((row) => row.endpoint_id).sort();
+    };
+
+    expect(await deliveredTo()).toEqual([]); // this process now knows: no endpoints
+    const all = await addEndpoint(['*']);
+    expect(await deliveredTo()).toEqual([all]);
+    const deposits = await addEndpoint(['deposit.created']);
+    const transfers = await addEndpoint(['transfer.created']);
+    expect(await deliveredTo()).toEqual([all, transfers].sort());
+    // One gone and one new: the same count, other ids.
+    await removeEndpoint(all);
+    const another = await addEndpoint(['*']);
+    expect(await deliveredTo()).toEqual([transfers, another].sort());
+    await removeEndpoint(transfers);
+    await removeEndpoint(another);
+    expect(await deliveredTo()).toEqual([]);
+    await removeEndpoint(deposits);
+    expect(await deliveredTo()).toEqual([]);
   });
 
   /** The client id behind an API key, read from the table the key resolves to. */

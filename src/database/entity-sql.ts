@@ -49,6 +49,19 @@ export class EntitySql<T extends ObjectLiteral> {
     return { sql, parameters };
   }
 
+  /**
+   * `INSERT INTO t (…) SELECT ?, … WHERE <condition>`: one row, written only if `condition` (SQL
+   * with its own parameters) holds when the statement runs. `affected` tells which happened.
+   */
+  insertWhere(entity: Partial<T>, condition: string, conditionParameters: unknown[]): { sql: string; parameters: unknown[] } {
+    // MySQL wants a table for a WHERE: DUAL; SQLite has none and needs none.
+    const from = this.dataSource.options.type === 'mysql' ? ' FROM DUAL' : '';
+    const sql = `INSERT INTO ${this.table} (${this.inserted.map((c) => this.quote(c.databaseName)).join(', ')}) SELECT ${this.inserted.map(() => '?').join(', ')}${from} WHERE ${condition}`;
+    const parameters: unknown[] = this.inserted.map((column) => this.toDb(column, entity[column.propertyName as keyof T]));
+    parameters.push(...conditionParameters);
+    return { sql, parameters };
+  }
+
   /** A value for a parameter of `property`, converted as TypeORM converts it for this column. */
   toDb(column: ColumnMetadata | (keyof T & string), value: unknown): unknown {
     const metadata = typeof column === 'string' ? this.metadata.findColumnWithPropertyName(column)! : column;

@@ -7,6 +7,7 @@ import { EventsService } from './events.service';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { SubscribedEndpointsCache } from './subscribed-endpoints.cache';
 import { WebhookMetrics } from './webhook-metrics';
 
 /**
@@ -16,7 +17,14 @@ import { WebhookMetrics } from './webhook-metrics';
 @Module({
   imports: [TypeOrmModule.forFeature(EVENTS_ENTITIES)],
   controllers: [EventsController, WebhookEndpointsController],
-  providers: [EventsService, WebhookEndpointsService, DeliveryQueue, WebhookDispatcher, WebhookMetrics],
+  providers: [
+    EventsService,
+    { provide: SubscribedEndpointsCache, useFactory: () => new SubscribedEndpointsCache() },
+    WebhookEndpointsService,
+    DeliveryQueue,
+    WebhookDispatcher,
+    WebhookMetrics,
+  ],
   exports: [EventsService, WebhookDispatcher],
 })
 export class EventsModule {}

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
+import { EntitySql } from '../database/entity-sql';
 import { paginate } from '../payments/pagination';
 import { EventEntity } from './event.entity';
 import { ALL_EVENTS, EventType } from './event-types';
 import { EventNotFoundError, OutboxOutsideTransactionError } from './events.errors';
 import { presentEvent, PresentedEvent } from './events.presenters';
+import { EndpointSubscription, SubscribedEndpointsCache } from './subscribed-endpoints.cache';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
@@ -26,10 +29,21 @@ type NewEvent = Omit<EventEntity, 'seq'>;
  */
 @Injectable()
 export class EventsService {
+  private readonly eventSql: EntitySql<EventEntity>;
+  private readonly deliverySql: EntitySql<WebhookDeliveryEntity>;
+  private readonly endpointSql: EntitySql<WebhookEndpointEntity>;
+  private readonly unchangedStatements = new Map<number, string>();
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly clock: Clock,
-  ) {}
+    private readonly endpointsCache: SubscribedEndpointsCache,
+    dataSource: DataSource,
+  ) {
+    this.eventSql = new EntitySql(dataSource, EventEntity);
+    this.deliverySql = new EntitySql(dataSource, WebhookDeliveryEntity);
+    this.endpointSql = new EntitySql(dataSource, WebhookEndpointEntity);
+  }
 
   async record(clientId: string, type: EventType, object: AnnouncedObject): Promise<PresentedEvent> {
     if (!this.txHost.isTransactionActive()) throw new OutboxOutsideTransactionError(type);
@@ -41,8 +55,8 @@ export class EventsService {
       data: JSON.stringify(object),
       createdAt: this.clock.now(),
     };
-    await this.txHost.tx.createQueryBuilder().insert().into(EventEntity).values(event).updateEntity(false).execute();
-    await this.fanOut(event);
+    const endpoints = await this.writeEvent(event);
+    await this.fanOut(event, endpoints);
     return presentEvent(event);
   }
 
@@ -58,37 +72,72 @@ export class EventsService {
   }
 
   /**
+   * Writes the event and answers the client's endpoints at that moment, read by the same statement
+   * when this process knows them: the event's `INSERT` carries the condition that the client's
+   * endpoints are exactly the ones known (count and ids), so the usual case is one statement, not an
+   * insert and a lookup. When the condition fails (an endpoint created or deleted by another process,
+   * or none known yet), nothing was written: the endpoints are read, remembered, and the event is
+   * written unconditionally, as before. Either way the endpoints are those committed when the
+   * transaction read them (READ COMMITTED: each statement sees the latest commits), the same moment
+   * a separate lookup had.
+   */
+  private async writeEvent(event: NewEvent): Promise<readonly EndpointSubscription[]> {
+    const known = this.endpointsCache.get(event.clientId);
+    if (known) {
+      const { sql, parameters } = this.eventSql.insertWhere(event, this.unchangedSql(known.length), [
+        event.clientId,
+        ...(known.length ? [event.clientId, ...known.map((endpoint) => endpoint.id)] : []),
+      ]);
+      const { affected } = await this.txHost.tx.queryRunner!.query(sql, parameters, true);
+      if (affected === 1) return known;
+    }
+    const e = this.endpointSql;
+    const rows: Array<{ id: string; enabled_events: string }> = await this.txHost.tx.query(
+      `SELECT ${e.column('id')} AS id, ${e.column('enabledEvents')} AS enabled_events FROM ${e.table} WHERE ${e.column('clientId')} = ? ORDER BY ${e.column('seq')} ASC`,
+      [event.clientId],
+    );
+    const endpoints = rows.map((row) => ({ id: String(row.id), types: new Set(JSON.parse(row.enabled_events) as string[]) }));
+    this.endpointsCache.set(event.clientId, endpoints);
+    const insert = this.eventSql.insert([event]);
+    await this.txHost.tx.query(insert.sql, insert.parameters);
+    return endpoints;
+  }
+
+  /** The condition "the client's endpoints are exactly these `count` ids" (parameters: client, then client and ids). */
+  private unchangedSql(count: number): string {
+    let sql = this.unchangedStatements.get(count);
+    if (!sql) {
+      const e = this.endpointSql;
+      const all = `(SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ?) = ${count}`;
+      sql = count
+        ? `${all} AND (SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ? AND ${e.column('id')} IN (${Array.from({ length: count }, () => '?').join(', ')})) = ${count}`
+        : all;
+      this.unchangedStatements.set(count, sql);
+    }
+    return sql;
+  }
+
+  /**
    * One delivery per endpoint subscribed at this moment. An endpoint created concurrently sees only
    * the events committed after it: it is told about what happens from its creation on.
    */
-  private async fanOut(event: NewEvent): Promise<void> {
-    const endpoints = await this.txHost.tx
-      .getRepository(WebhookEndpointEntity)
-      .find({ where: { clientId: event.clientId }, select: { id: true, enabledEvents: true }, order: { seq: 'ASC' } });
-    const subscribed = endpoints.filter((endpoint) => {
-      const types = JSON.parse(endpoint.enabledEvents) as string[];
-      return types.includes(ALL_EVENTS) || types.includes(event.type);
-    });
+  private async fanOut(event: NewEvent, endpoints: readonly EndpointSubscription[]): Promise<void> {
+    const subscribed = endpoints.filter((endpoint) => endpoint.types.has(ALL_EVENTS) || endpoint.types.has(event.type));
     if (!subscribed.length) return;
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(WebhookDeliveryEntity)
-      .values(
-        subscribed.map((endpoint) => ({
-          id: newId('whd'),
-          clientId: event.clientId,
-          eventId: event.id,
-          endpointId: endpoint.id,
-          status: 'pending' as const,
-          attempts: 0,
-          nextAttemptAt: event.createdAt,
-          leaseOwner: null,
-          createdAt: event.createdAt,
-          finishedAt: null,
-        })),
-      )
-      .updateEntity(false)
-      .execute();
+    const insert = this.deliverySql.insert(
+      subscribed.map((endpoint) => ({
+        id: newId('whd'),
+        clientId: event.clientId,
+        eventId: event.id,
+        endpointId: endpoint.id,
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: event.createdAt,
+        leaseOwner: null,
+        createdAt: event.createdAt,
+        finishedAt: null,
+      })),
+    );
+    await this.txHost.tx.query(insert.sql, insert.parameters);
   }
 }

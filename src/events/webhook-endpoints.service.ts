@@ -14,6 +14,7 @@ import { ALL_EVENTS } from './event-types';
 import { WebhookEndpointNotFoundError } from './events.errors';
 import { presentAttempt, presentEndpoint } from './events.presenters';
 import { SecretBox } from './secret-box';
+import { SubscribedEndpointsCache } from './subscribed-endpoints.cache';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { DestinationNotAllowedError, hostOf, resolveDestination, systemResolver, urlProblem } from './webhook-destination';
@@ -32,6 +33,7 @@ export class WebhookEndpointsService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
+    private readonly subscribedEndpoints: SubscribedEndpointsCache,
   ) {
     this.config = config.getOrThrow<AppConfig>('app').webhooks;
     this.secrets = new SecretBox(this.config.secretsKey);
@@ -51,6 +53,9 @@ export class WebhookEndpointsService {
       createdAt: this.clock.now(),
     });
     await this.unitOfWork.run(() => this.endpoints.createQueryBuilder().insert().values(endpoint).updateEntity(false).execute());
+    // Not needed for correctness (the outbox checks its list in the event's insert), but spares this
+    // process the failed check on the client's next event.
+    this.subscribedEndpoints.invalidate(clientId);
     return { ...presentEndpoint(endpoint), secret };
   }
 
@@ -70,6 +75,7 @@ export class WebhookEndpointsService {
       await this.txHost.tx.getRepository(WebhookDeliveryEntity).delete({ endpointId: endpoint.id });
       await this.endpoints.delete({ id: endpoint.id });
     });
+    this.subscribedEndpoints.invalidate(clientId);
     return { id: endpoint.id, object: 'webhook_endpoint' as const, deleted: true };
   }
 

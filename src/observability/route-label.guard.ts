@@ -8,10 +8,21 @@ import { rawRequest } from '../common/raw-request';
  */
 @Injectable()
 export class RouteLabelGuard implements CanActivate {
+  /** A route's label never changes: worked out once per controller and handler, not on every request. */
+  private readonly labels = new WeakMap<object, Map<object, string>>();
+
   canActivate(context: ExecutionContext): boolean {
-    const controllerPath = Reflect.getMetadata(PATH_METADATA, context.getClass()) ?? '';
-    const handlerPath = Reflect.getMetadata(PATH_METADATA, context.getHandler()) ?? '';
-    const label = `/${[controllerPath, handlerPath].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let labels = this.labels.get(controller);
+    if (!labels) this.labels.set(controller, (labels = new Map()));
+    let label = labels.get(handler);
+    if (label === undefined) {
+      const controllerPath = Reflect.getMetadata(PATH_METADATA, controller) ?? '';
+      const handlerPath = Reflect.getMetadata(PATH_METADATA, handler) ?? '';
+      label = `/${[controllerPath, handlerPath].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
+      labels.set(handler, label);
+    }
     rawRequest(context.switchToHttp().getRequest()).routeLabel = label;
     return true;
   }

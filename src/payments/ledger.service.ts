@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
+import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -49,10 +50,21 @@ const MIN_BIGINT = -(2n ** 63n);
  */
 @Injectable()
 export class LedgerService {
+  private readonly accountSql: EntitySql<AccountEntity>;
+  private readonly entrySql: EntitySql<LedgerEntryEntity>;
+  private readonly dialectIsMysql: boolean;
+  private readonly lockStatements = new Map<number, string>();
+  private readonly balanceStatements = new Map<number, string>();
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.accountSql = new EntitySql(dataSource, AccountEntity);
+    this.entrySql = new EntitySql(dataSource, LedgerEntryEntity);
+    this.dialectIsMysql = dataSource.options.type === 'mysql';
+  }
 
   /**
    * Writes the posting's entries, then locks its accounts, checks them and writes their balances.
@@ -106,18 +118,7 @@ export class LedgerService {
   private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, LockedAccount>> {
     const unique = [...new Set(ids)].filter(isWellFormedId).sort();
     if (!unique.length) return new Map();
-    let query = this.txHost.tx
-      .getRepository(AccountEntity)
-      .createQueryBuilder('account')
-      .select('account.id', 'id')
-      .addSelect('account.kind', 'kind')
-      .addSelect('account.currency', 'currency')
-      .addSelect('account.allowNegative', 'allow_negative')
-      .addSelect(`CAST(account.balance AS ${this.mysql ? 'CHAR' : 'TEXT'})`, 'balance')
-      .where({ id: In(unique), clientId })
-      .orderBy('account.id', 'ASC');
-    if (this.unitOfWork.locksRows) query = query.setLock('pessimistic_write');
-    const rows: Array<Record<string, unknown>> = await query.getRawMany();
+    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(this.lockSql(unique.length), [...unique, clientId]);
     return new Map(
       rows.map((row) => [
         String(row.id),
@@ -132,29 +133,36 @@ export class LedgerService {
     );
   }
 
-  private get mysql(): boolean {
-    return this.txHost.tx.connection.options.type === 'mysql';
+  /** The locking read for `count` account ids, written once per count from the entity's metadata. */
+  private lockSql(count: number): string {
+    let sql = this.lockStatements.get(count);
+    if (!sql) {
+      const a = this.accountSql;
+      const mysql = this.dialectIsMysql;
+      sql =
+        `SELECT ${a.column('id')} AS id, ${a.column('kind')} AS kind, ${a.column('currency')} AS currency, ` +
+        `${a.column('allowNegative')} AS allow_negative, CAST(${a.column('balance')} AS ${mysql ? 'CHAR' : 'TEXT'}) AS balance ` +
+        `FROM ${a.table} WHERE ${a.column('id')} IN (${placeholders(count)}) AND ${a.column('clientId')} = ? ` +
+        `ORDER BY ${a.column('id')} ASC${this.unitOfWork.locksRows ? ' FOR UPDATE' : ''}`;
+      this.lockStatements.set(count, sql);
+    }
+    return sql;
   }
 
   private async writeEntries(posting: Posting): Promise<void> {
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(LedgerEntryEntity)
-      .values(
-        posting.legs.map((leg) => ({
-          id: newId('le'),
-          clientId: posting.clientId,
-          accountId: leg.accountId,
-          postingId: posting.postingId,
-          postingType: posting.postingType,
-          amount: leg.amount,
-          currency: posting.currency,
-          createdAt: posting.createdAt,
-        })),
-      )
-      .updateEntity(false)
-      .execute();
+    const insert = this.entrySql.insert(
+      posting.legs.map((leg) => ({
+        id: newId('le'),
+        clientId: posting.clientId,
+        accountId: leg.accountId,
+        postingId: posting.postingId,
+        postingType: posting.postingType,
+        amount: leg.amount,
+        currency: posting.currency,
+        createdAt: posting.createdAt,
+      })),
+    );
+    await this.txHost.tx.query(insert.sql, insert.parameters);
   }
 
   /**
@@ -162,20 +170,26 @@ export class LedgerService {
    * Each is bound as its decimal text (exact beyond 2^53) and cast back to an integer in SQL.
    */
   private async writeBalances(accounts: LockedAccount[]): Promise<void> {
-    const parameters: Record<string, unknown> = {};
-    const integer = this.mysql ? 'SIGNED' : 'INTEGER';
-    const cases = accounts.map((account, i) => {
-      parameters[`id${i}`] = account.id;
-      parameters[`balance${i}`] = account.balance.toString();
-      return `WHEN :id${i} THEN CAST(:balance${i} AS ${integer})`;
-    });
-    await this.txHost.tx
-      .createQueryBuilder()
-      .update(AccountEntity)
-      .set({ balance: () => `CASE id ${cases.join(' ')} END` })
-      .where({ id: In(accounts.map((account) => account.id)) })
-      .setParameters(parameters)
-      .updateEntity(false)
-      .execute();
+    const parameters: unknown[] = [];
+    for (const account of accounts) parameters.push(account.id, account.balance.toString());
+    for (const account of accounts) parameters.push(account.id);
+    await this.txHost.tx.query(this.balanceSql(accounts.length), parameters);
   }
+
+  /** `UPDATE accounts SET balance = CASE id WHEN ? THEN CAST(? AS SIGNED) … END WHERE id IN (…)`, once per count. */
+  private balanceSql(count: number): string {
+    let sql = this.balanceStatements.get(count);
+    if (!sql) {
+      const a = this.accountSql;
+      const cast = `CAST(? AS ${this.dialectIsMysql ? 'SIGNED' : 'INTEGER'})`;
+      const cases = Array.from({ length: count }, () => `WHEN ? THEN ${cast}`).join(' ');
+      sql = `UPDATE ${a.table} SET ${a.column('balance')} = CASE ${a.column('id')} ${cases} END WHERE ${a.column('id')} IN (${placeholders(count)})`;
+      this.balanceStatements.set(count, sql);
+    }
+    return sql;
+  }
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
 }
