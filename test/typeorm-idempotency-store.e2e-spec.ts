@@ -35,6 +35,24 @@ function useStore(kind: DbKind, env: Record<string, string> = {}) {
   return suite;
 }
 
+/** A claim of `key` in the scope these tests use, waiting at most `waitMs` for a held key row. */
+function claim(key: string, waitMs: number): ClaimRequest {
+  const now = new Date();
+  return {
+    scope: 'cli_locks',
+    key,
+    method: 'POST',
+    path: '/v1/things',
+    fingerprint: 'a'.repeat(64),
+    purpose: null,
+    owner: randomUUID(),
+    now,
+    leaseExpiresAt: new Date(now.getTime() + 60_000),
+    expiresAt: new Date(now.getTime() + 3_600_000),
+    waitMs,
+  };
+}
+
 describe.each(databaseKinds())('TypeOrmIdempotencyStore on %s', (kind) => {
   const suite = useStore(kind);
   describeIdempotencyStoreContract(`TypeORM on ${kind}`, () => ({ store: suite.store }));
@@ -60,23 +78,6 @@ describeOnMysql('TypeOrmIdempotencyStore lock waits on %s', (kind) => {
     await holder?.end();
     await sql?.end();
   });
-
-  const claim = (key: string, waitMs: number): ClaimRequest => {
-    const now = new Date();
-    return {
-      scope: 'cli_locks',
-      key,
-      method: 'POST',
-      path: '/v1/things',
-      fingerprint: 'a'.repeat(64),
-      purpose: null,
-      owner: randomUUID(),
-      now,
-      leaseExpiresAt: new Date(now.getTime() + 60_000),
-      expiresAt: new Date(now.getTime() + 3_600_000),
-      waitMs,
-    };
-  };
 
   /** Another connection inserts the key row and keeps its transaction open. */
   async function holdKey(key: string, status: string): Promise<void> {
@@ -122,5 +123,27 @@ describeOnMysql('TypeOrmIdempotencyStore lock waits on %s', (kind) => {
     );
     expect(new Set(settings.map((row) => Number(row.id))).size).toBe(4);
     expect(settings.map((row) => [Number(row.wait), row.isolation])).toEqual(Array(4).fill([7, 'READ-COMMITTED']));
+  });
+});
+
+describeOnMysql('TypeOrmIdempotencyStore connections on %s', (kind) => {
+  // A store of its own, so that the claim below is its first: the one that learns which server it is on.
+  const suite = useStore(kind);
+
+  it('a unit of work claims on its own connection and never asks the pool for another, not even for its first claim', async () => {
+    // Were a claim to need a second connection while its transaction holds one, as many first
+    // requests at once as the pool has connections would each hold one and wait for another forever.
+    const pool = (suite.context.get(DataSource).driver as unknown as { pool: { getConnection(done: (error: Error) => void): void } }).pool;
+    const result = await suite.store.inTransaction(async () => {
+      const asked = jest
+        .spyOn(pool, 'getConnection')
+        .mockImplementation((done) => done(new Error('a unit of work asked the pool for a second connection')));
+      try {
+        return await suite.store.claim(claim(`first-${randomUUID()}`, 5_000));
+      } finally {
+        asked.mockRestore();
+      }
+    });
+    expect(result).toEqual({ outcome: 'claimed' });
   });
 });

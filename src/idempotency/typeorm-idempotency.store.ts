@@ -330,9 +330,15 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  /** Asked once: MariaDB has `SET STATEMENT`, MySQL has not (TypeORM keeps only the version number). */
+  /**
+   * Asked once: MariaDB has `SET STATEMENT`, MySQL has not (TypeORM keeps only the version number).
+   * Asked on the caller's own connection, which inside a unit of work is the transaction's: the
+   * first claims run inside transactions that each hold a pooled connection, and had they asked
+   * for one more, a burst of first requests as large as the pool would hold every connection while
+   * waiting for another, and the pool would never hand one out again.
+   */
   private isMariaDb(): Promise<boolean> {
-    this.mariadb ??= this.dataSource
+    this.mariadb ??= this.txHost.tx
       .query('SELECT VERSION() AS version')
       .then((rows: Array<{ version: string }>) => /mariadb/i.test(rows[0]?.version ?? ''))
       .catch((error) => {
