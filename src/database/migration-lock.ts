@@ -21,10 +21,11 @@ const GIVE_UP_MS = 300_000;
  * `LEASE_SECONDS`.
  */
 export async function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
-  const runner = dataSource.createQueryRunner();
   const owner = randomUUID();
   let renewal: NodeJS.Timeout | undefined;
-  try {
+  // No connection is held while `work` runs: the lease is a row, not a session's lock, and the
+  // migrations need connections of their own (with DB_POOL_SIZE=1, the only one).
+  await withConnection(dataSource, async (runner) => {
     await runner.query(
       `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (
          id TINYINT NOT NULL PRIMARY KEY,
@@ -33,16 +34,29 @@ export async function withMigrationLock<T>(dataSource: DataSource, work: () => P
        ) ENGINE=InnoDB`,
     );
     await acquire(runner, owner);
+  });
+  try {
     renewal = setInterval(() => {
-      runner
-        .query(`UPDATE ${LOCK_TABLE} SET expires_at = NOW(3) + INTERVAL ${LEASE_SECONDS} SECOND WHERE id = 1 AND owner = ?`, [owner])
-        .catch(() => undefined);
+      withConnection(dataSource, (runner) =>
+        runner.query(`UPDATE ${LOCK_TABLE} SET expires_at = NOW(3) + INTERVAL ${LEASE_SECONDS} SECOND WHERE id = 1 AND owner = ?`, [owner]),
+      ).catch(() => undefined);
     }, RENEW_MS);
     renewal.unref();
     return await work();
   } finally {
     if (renewal) clearInterval(renewal);
-    await runner.query(`UPDATE ${LOCK_TABLE} SET owner = NULL, expires_at = NULL WHERE id = 1 AND owner = ?`, [owner]).catch(() => undefined);
+    await withConnection(dataSource, (runner) =>
+      runner.query(`UPDATE ${LOCK_TABLE} SET owner = NULL, expires_at = NULL WHERE id = 1 AND owner = ?`, [owner]),
+    ).catch(() => undefined);
+  }
+}
+
+/** One pooled connection for `use`, given back as soon as it is done. */
+async function withConnection<T>(dataSource: DataSource, use: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    return await use(runner);
+  } finally {
     await runner.release();
   }
 }
