@@ -15,6 +15,18 @@ export interface Answer {
   headers: Headers;
 }
 
+/**
+ * What a network failure was, cause by cause (`fetch` only says "fetch failed" and keeps the
+ * reason, such as ECONNRESET or "other side closed", in `error.cause`), with the error codes.
+ */
+export function networkErrorChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    parts.push(e.code ? `${e.message} (${e.code})` : String(e.message ?? e));
+  }
+  return parts.join(' <- ');
+}
+
 /** One request to a server process with Node's fetch, answered in full. */
 export async function call(
   server: Pick<ServerProcess, 'url'>,
