@@ -5,7 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -157,6 +157,8 @@ function setUpOpenApi(app: INestApplication): void {
 export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const logger = options.logger ?? nestLogLevels(config.logLevel);
   const app = config.httpAdapter === 'fastify' ? await createFastifyApp(config, logger) : await createExpressApp(config, logger);
+  // On the server itself, so Express and Fastify keep idle connections alike (Node's own default is 5 s).
+  (app.getHttpServer() as Server).keepAliveTimeout = config.httpKeepAliveTimeoutMs;
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
   // Exit 0 after a clean drain (pino flushes on 'exit'); a stuck drain ends non-zero (see main.ts).

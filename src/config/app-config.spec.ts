@@ -11,6 +11,7 @@ describe('loadAppConfig', () => {
       idempotency: { enabled: true, ttlSeconds: 86_400, leaseMs: 60_000, waitMs: 5_000 },
       dbLockWaitSeconds: undefined,
       dbTransientRetries: 30,
+      httpKeepAliveTimeoutMs: 72_000,
     });
   });
 
@@ -26,6 +27,7 @@ describe('loadAppConfig', () => {
     [{ DB_TRANSIENT_RETRIES: '-1' }, 'DB_TRANSIENT_RETRIES'],
     [{ BOOTSTRAP_API_KEY: 'short' }, 'BOOTSTRAP_API_KEY'],
     [{ HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER'],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '500' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'],
   ])('refuses %p, naming %s', (env, variable) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
     try {

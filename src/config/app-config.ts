@@ -4,6 +4,12 @@ import { idempotencyOptionProblems } from '../idempotency';
 export interface AppConfig {
   port: number;
   httpAdapter: 'express' | 'fastify';
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the clients' and proxies' own
+   * idle timeouts, so that they close first: a server that closes a connection as a client sends
+   * its next request on it makes that request fail with a reset, and a POST is not resent.
+   */
+  httpKeepAliveTimeoutMs: number;
   databaseUrl: string;
   /** The database URL was not given: the embedded SQLite default is in use. */
   embeddedDefault: boolean;
@@ -59,6 +65,13 @@ export interface WebhooksConfig {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/payments.sqlite';
+
+/**
+ * Fastify's own default, used on Express too (Node's is 5 s): above the 60 s idle timeout of the
+ * usual load balancers and proxies, and far above what a pool that reads the `Keep-Alive: timeout`
+ * hint keeps a connection (undici, behind `fetch`: the hint less 2 s).
+ */
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** How long an API-key lookup is cached by default, and at most: a revoked key stops working in every process within this. */
 export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;
@@ -135,6 +148,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
+    httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, 1_000, 3_600_000),
     databaseUrl,
     embeddedDefault: !env.DATABASE_URL?.trim(),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1_000),

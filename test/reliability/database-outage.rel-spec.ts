@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Answer, call, depositOn, openAccountOn } from '../support/process-client';
+import { Answer, call, depositOn, networkErrorChain, openAccountOn } from '../support/process-client';
 import { seededRandom } from '../support/payments-api';
 import { TcpProxy } from '../support/tcp-proxy';
 import { Fleet, sleep, taggedTransfer, Tally } from './fleet';
@@ -68,7 +68,7 @@ describe(`database outage: ${sizes.outages} cuts mid-transaction under ${sizes.o
         for (;;) {
           attempts++;
           const answer = await call(fleet.at(random.int(0, 1)), fleet.apiKey, 'POST', '/v1/transfers', { body, key }).catch(
-            (error: Error): Answer => ({ status: 0, text: `network: ${error.message}`, body: undefined, headers: new Headers() }),
+            (error: Error): Answer => ({ status: 0, text: `network: ${networkErrorChain(error)}`, body: undefined, headers: new Headers() }),
           );
           seen.push({ key, answer });
           answers.add(answer.status === 0 ? 'network' : answer.status);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { eventually, MysqlObserver, schemaOf } from '../support/mysql-observer';
-import { Answer, call, depositOn, openAccountOn } from '../support/process-client';
+import { Answer, call, depositOn, networkErrorChain, openAccountOn } from '../support/process-client';
 import { Fleet, Tally, taggedTransfer } from './fleet';
 import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
 import { seededRandom } from '../support/payments-api';
@@ -165,7 +165,7 @@ describe(`exactly once under concurrency: ${sizes.duplicateRounds} x ${sizes.dup
 
 /** A request that got no answer: status 0, so the assertions name it. */
 function networkFailure(error: Error): Answer {
-  return { status: 0, text: `network: ${error.message}`, body: undefined, headers: new Headers() };
+  return { status: 0, text: `network: ${networkErrorChain(error)}`, body: undefined, headers: new Headers() };
 }
 
 function problems(answers: Answer[], bad: (a: Answer) => boolean): string[] {
