@@ -4,7 +4,7 @@ import { Answer, call, depositOn, openAccountOn } from '../support/process-clien
 import { seededRandom } from '../support/payments-api';
 import { inParallel, unleashChaos } from './chaos';
 import { Fleet, sleep, Tally } from './fleet';
-import { SEED, sizes, timeoutFor } from './reliability-settings';
+import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
 import { expectInvariantsHold } from './run-summary';
 
 const ACCOUNTS = 4;
@@ -120,9 +120,7 @@ describe(`payouts through crashes: ${sizes.payouts} payouts, 2 processes SIGKILL
       // Retried clients ended with a final answer. Then every key is sent once more (faults off):
       // a payout that exists replays; an abandoned key whose first try never committed runs now.
       expect(payouts.filter((p) => !p.abandoned && p.answer?.status !== 201).map((p) => `${p.key}: ${p.answer?.status}`)).toEqual([]);
-      const again = await Promise.all(
-        payouts.map((p, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/payouts', { body: p.body, key: p.key })),
-      );
+      const again = await mapBounded(payouts, (p, i) => call(fleet.at(i % 2), fleet.apiKey, 'POST', '/v1/payouts', { body: p.body, key: p.key }));
       expect(await pending()).toBe(0);
 
       // Every payout reached the bank exactly once; the bank paid exactly what we marked paid.
