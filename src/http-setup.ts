@@ -105,6 +105,15 @@ async function createFastifyApp(config: AppConfig, logger: Logger): Promise<INes
     reply.header('X-Request-Id', request.id);
     done();
   });
+  // Fastify answers a body over the limit as soon as it sees the length, marked `Connection: close`:
+  // the socket is then closed while the client is still sending, the rest of the body meets a
+  // reset, and a client busy writing can fail on a write and never read its 413. Without that
+  // header Node reads what is left of the body and throws it away, as Express does, and the client
+  // reads its 413 on a connection that stays usable (Node's `requestTimeout` bounds the wait).
+  instance.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode === 413) reply.removeHeader('connection');
+    done(null, payload);
+  });
   instance.removeAllContentTypeParsers();
   // Like Express, a body of a type we do not parse is ignored (then validated as missing).
   instance.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
