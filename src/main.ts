@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { ConfigurationError, loadAppConfig } from './config/app-config';
 import { ensureStartupClients } from './auth/startup-clients';
 import { checkDatabaseReachable } from './database/database-preflight';
@@ -19,11 +20,17 @@ function startupFailure(error: unknown): string {
 const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
+  const listening: { server?: Server } = {};
   process.once('SIGTERM', () => {
     setTimeout(() => {
       console.error(`shutdown: requests still running after ${SHUTDOWN_GRACE_MS} ms; exiting`);
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
+    // The server closes only once every connection has: an idle keep-alive connection (kept 72 s)
+    // would hold it open past the grace period. Closing stops new connections and drops the idle
+    // ones once; a connection whose request is still running goes idle when it is answered, and
+    // is dropped then, by this.
+    setInterval(() => listening.server?.closeIdleConnections(), 100).unref();
   });
   const config = loadAppConfig();
   await checkDatabaseReachable(config.databaseUrl);
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   for (const line of await ensureStartupClients(app, config)) console.log(line);
   await app.listen(config.port, '0.0.0.0');
+  listening.server = app.getHttpServer() as Server;
   console.log(`payments API listening on http://localhost:${config.port} (${config.httpAdapter}, ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')})`);
 }
 
