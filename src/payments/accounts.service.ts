@@ -13,7 +13,7 @@ import { DepositEntity } from './deposit.entity';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { CreateDepositDto } from './dto/create-deposit.dto';
 import { LedgerEntryEntity } from './ledger-entry.entity';
-import { LedgerService } from './ledger.service';
+import { LedgerService, requireWellFormedAccounts } from './ledger.service';
 import { paginate } from './pagination';
 import { AccountNotFoundError } from './payments.errors';
 import { presentAccount, presentDeposit, presentLedgerEntry } from './payments.presenters';
@@ -62,6 +62,7 @@ export class AccountsService {
 
   /** Money entering from outside: credited to the account, debited from the client's external account. */
   async deposit(clientId: string, accountId: string, input: CreateDepositDto) {
+    requireWellFormedAccounts([{ accountId, amount: input.amount }]);
     return this.unitOfWork.run(async () => {
       const external = await this.externalAccount(clientId, input.currency);
       const deposit: Omit<DepositEntity, 'seq'> = {

@@ -39,6 +39,15 @@ interface LockedAccount {
   balance: bigint;
 }
 
+/**
+ * Declines a leg whose account id cannot exist (malformed: too long, other characters) as an
+ * unknown account, before anything is written: the posting's callers write their own rows first,
+ * and an id no account can have must never reach a column as a value.
+ */
+export function requireWellFormedAccounts(legs: PostingLeg[]): void {
+  for (const leg of legs) if (!isWellFormedId(leg.accountId)) throw new AccountNotFoundError(leg.accountId, leg.param);
+}
+
 const MAX_BALANCE = BigInt(MAX_MINOR_UNITS);
 /** The range of the BIGINT balance column. */
 const MAX_BIGINT = 2n ** 63n - 1n;
@@ -80,6 +89,7 @@ export class LedgerService {
     if (posting.legs.reduce((sum, leg) => sum + leg.amount, 0) !== 0) {
       throw new Error('unbalanced posting'); // a programming error, never input-driven
     }
+    requireWellFormedAccounts(posting.legs);
     await this.writeEntries(posting);
     const accounts = await this.lockAccounts(posting.clientId, posting.legs.map((leg) => leg.accountId));
     for (const leg of posting.legs) {

@@ -8,7 +8,7 @@ import { EntitySql } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
-import { LedgerService } from './ledger.service';
+import { LedgerService, requireWellFormedAccounts } from './ledger.service';
 import { paginate } from './pagination';
 import { AmountExceedsRefundableError, SameAccountError, TransferNotFoundError } from './payments.errors';
 import { presentReversal, presentTransfer } from './payments.presenters';
@@ -48,22 +48,17 @@ export class TransfersService {
         metadata: input.metadata ? JSON.stringify(input.metadata) : null,
         createdAt: this.clock.now(),
       };
+      const legs = [
+        { accountId: input.from_account, amount: -input.amount, param: 'from_account' },
+        { accountId: input.to_account, amount: input.amount, param: 'to_account' },
+      ];
+      requireWellFormedAccounts(legs);
       const insert = this.transferSql.insert([transfer]);
       await this.txHost.tx.query(insert.sql, insert.parameters);
       const presented = presentTransfer(transfer);
       await this.events.record(clientId, 'transfer.created', presented);
       // Last: the accounts' row locks are the contended ones (see LedgerService.post).
-      await this.ledger.post({
-        clientId,
-        postingId: transfer.id,
-        postingType: 'transfer',
-        currency: input.currency,
-        createdAt: transfer.createdAt,
-        legs: [
-          { accountId: input.from_account, amount: -input.amount, param: 'from_account' },
-          { accountId: input.to_account, amount: input.amount, param: 'to_account' },
-        ],
-      });
+      await this.ledger.post({ clientId, postingId: transfer.id, postingType: 'transfer', currency: input.currency, createdAt: transfer.createdAt, legs });
       return presented;
     });
   }

@@ -6,7 +6,7 @@ import { IdempotentRun, PhasedHandlers } from '../idempotency';
 import { isWellFormedId, newId } from '../common/ids';
 import { crashPoint } from '../common/test-crash';
 import { UnitOfWork } from '../database/unit-of-work';
-import { LedgerService } from '../payments/ledger.service';
+import { LedgerService, requireWellFormedAccounts } from '../payments/ledger.service';
 import { paginate } from '../payments/pagination';
 import { BankOutcome, BankPort } from './bank.port';
 import { CreatePayoutDto } from './dto/create-payout.dto';
@@ -62,6 +62,7 @@ export class PayoutsService implements OnModuleInit {
 
   /** Phase 1: the payout, pending, and its amount held in transit; declines (402, 404, 422) write nothing. */
   private async holdFunds(clientId: string, input: CreatePayoutDto): Promise<{ payout_id: string }> {
+    requireWellFormedAccounts([{ accountId: input.account, amount: -input.amount, param: 'account' }]);
     const now = this.clock.now();
     const payout = this.payouts.create({
       id: newId('po'),
