@@ -25,16 +25,25 @@ export interface RawAnswer {
   error?: string;
 }
 
-/** The bytes of a request: `Host` and `Connection: close` first, then the given headers and the body. */
+/**
+ * The bytes of a request: `Host` first, then the given headers and the body. Not `Connection:
+ * close`: a server that answers before it has read the whole body (a 413 from the length alone)
+ * and then closes as asked leaves unread bytes behind, the kernel answers them with a reset, and
+ * the client, still writing, fails (EPIPE) and drops the answer unread. On a kept connection the
+ * server reads and discards the rest, and `rawExchange` stops at the end of the first answer.
+ */
 export function requestBytes(request: RawRequest): Buffer {
   const body = request.body ?? Buffer.alloc(0);
-  const lines = [`${request.method} ${request.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+  const lines = [`${request.method} ${request.path} HTTP/1.1`, 'Host: 127.0.0.1'];
   for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
   if (!request.noContentLength) lines.push(`Content-Length: ${body.length}`);
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
 
-/** Sends the bytes and reads until the server closes; an answer that arrived before a reset still counts. */
+/**
+ * Sends the bytes and reads until the first complete final answer (or until the server closes);
+ * an answer that arrived before a reset still counts.
+ */
 export function rawExchange(port: number, bytes: Buffer, timeoutMs = 20_000): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -44,7 +53,13 @@ export function rawExchange(port: number, bytes: Buffer, timeoutMs = 20_000): Pr
       fault = `no answer within ${timeoutMs} ms`;
       socket.destroy();
     }, timeoutMs);
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      if (!isComplete(Buffer.concat(chunks).toString('latin1'))) return;
+      clearTimeout(timer);
+      resolve(parseAnswer(Buffer.concat(chunks), undefined));
+      socket.destroy();
+    });
     socket.on('error', (error: NodeJS.ErrnoException) => (fault ??= error.code ?? error.message));
     socket.on('close', () => {
       clearTimeout(timer);
@@ -54,6 +69,26 @@ export function rawExchange(port: number, bytes: Buffer, timeoutMs = 20_000): Pr
     // The server may answer (413) and close before it read the whole body: EPIPE then is expected.
     socket.write(bytes);
   });
+}
+
+/** Whether `text` holds a whole final (non-1xx) answer: its headers and all of its body. */
+function isComplete(text: string): boolean {
+  for (;;) {
+    const end = text.indexOf('\r\n\r\n');
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+    if (end < 0 || !match) return false;
+    const status = Number(match[1]);
+    const head = text.slice(0, end);
+    const rest = text.slice(end + 4);
+    if (status >= 100 && status < 200) {
+      text = rest;
+      continue;
+    }
+    if (status === 204 || status === 304) return true;
+    if (/^transfer-encoding:.*chunked/im.test(head)) return rest.endsWith('0\r\n\r\n');
+    const length = /^content-length:\s*(\d+)/im.exec(head);
+    return length ? Buffer.byteLength(rest, 'latin1') >= Number(length[1]) : false;
+  }
 }
 
 /** Parses the last non-1xx response of the bytes read. */
