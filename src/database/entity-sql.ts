@@ -2,6 +2,30 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 
+/** `?, ?, …`: `count` placeholders. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+/**
+ * SQL that depends only on a size (a number of rows or of ids): written by `build` the first time a
+ * size is asked for, then kept, so the hot paths do not rebuild the same text on every request.
+ */
+export class StatementsBySize {
+  private readonly statements = new Map<number, string>();
+
+  constructor(private readonly build: (size: number) => string) {}
+
+  get(size: number): string {
+    let sql = this.statements.get(size);
+    if (sql === undefined) {
+      sql = this.build(size);
+      this.statements.set(size, sql);
+    }
+    return sql;
+  }
+}
+
 /**
  * Parameterized SQL for hot paths, written once from an entity's TypeORM metadata (table, column
  * names, types, transformers) and sent through the transaction's query runner. The entities still
@@ -15,7 +39,11 @@ export class EntitySql<T extends ObjectLiteral> {
   /** `accounts`, quoted for the dialect. */
   readonly table: string;
   private readonly inserted: ColumnMetadata[];
-  private readonly inserts = new Map<number, string>();
+  /** `INSERT … VALUES (?, …), …` per number of rows. */
+  private readonly inserts = new StatementsBySize((rows) => {
+    const row = `(${placeholders(this.inserted.length)})`;
+    return `INSERT INTO ${this.table} (${this.insertedColumns()}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -27,6 +55,10 @@ export class EntitySql<T extends ObjectLiteral> {
     this.inserted = this.metadata.columns.filter((column) => !column.isGenerated);
   }
 
+  private insertedColumns(): string {
+    return this.inserted.map((c) => this.quote(c.databaseName)).join(', ');
+  }
+
   /** A column's name in the database, quoted: `column('clientId')` is `` `client_id` ``. */
   column(property: keyof T & string): string {
     const column = this.metadata.findColumnWithPropertyName(property);
@@ -36,12 +68,7 @@ export class EntitySql<T extends ObjectLiteral> {
 
   /** `INSERT INTO t (…) VALUES (?, …), (?, …)` for `rows` rows, and its parameters. */
   insert(entities: Array<Partial<T>>): { sql: string; parameters: unknown[] } {
-    let sql = this.inserts.get(entities.length);
-    if (!sql) {
-      const row = `(${this.inserted.map(() => '?').join(', ')})`;
-      sql = `INSERT INTO ${this.table} (${this.inserted.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${entities.map(() => row).join(', ')}`;
-      this.inserts.set(entities.length, sql);
-    }
+    const sql = this.inserts.get(entities.length);
     const parameters: unknown[] = [];
     for (const entity of entities) {
       for (const column of this.inserted) parameters.push(this.toDb(column, entity[column.propertyName as keyof T]));
@@ -56,7 +83,7 @@ export class EntitySql<T extends ObjectLiteral> {
   insertWhere(entity: Partial<T>, condition: string, conditionParameters: unknown[]): { sql: string; parameters: unknown[] } {
     // MySQL wants a table for a WHERE: DUAL; SQLite has none and needs none.
     const from = this.dataSource.options.type === 'mysql' ? ' FROM DUAL' : '';
-    const sql = `INSERT INTO ${this.table} (${this.inserted.map((c) => this.quote(c.databaseName)).join(', ')}) SELECT ${this.inserted.map(() => '?').join(', ')}${from} WHERE ${condition}`;
+    const sql = `INSERT INTO ${this.table} (${this.insertedColumns()}) SELECT ${placeholders(this.inserted.length)}${from} WHERE ${condition}`;
     const parameters: unknown[] = this.inserted.map((column) => this.toDb(column, entity[column.propertyName as keyof T]));
     parameters.push(...conditionParameters);
     return { sql, parameters };

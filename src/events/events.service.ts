@@ -4,7 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
-import { EntitySql } from '../database/entity-sql';
+import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
 import { paginate } from '../payments/pagination';
 import { EventEntity } from './event.entity';
 import { ALL_EVENTS, EventType } from './event-types';
@@ -32,7 +32,13 @@ export class EventsService {
   private readonly eventSql: EntitySql<EventEntity>;
   private readonly deliverySql: EntitySql<WebhookDeliveryEntity>;
   private readonly endpointSql: EntitySql<WebhookEndpointEntity>;
-  private readonly unchangedStatements = new Map<number, string>();
+  /** The condition "the client's endpoints are exactly these `count` ids" (parameters: client, then client and ids). */
+  private readonly unchangedSql = new StatementsBySize((count) => {
+    const e = this.endpointSql;
+    const all = `(SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ?) = ${count}`;
+    if (!count) return all;
+    return `${all} AND (SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ? AND ${e.column('id')} IN (${placeholders(count)})) = ${count}`;
+  });
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -84,7 +90,7 @@ export class EventsService {
   private async writeEvent(event: NewEvent): Promise<readonly EndpointSubscription[]> {
     const known = this.endpointsCache.get(event.clientId);
     if (known) {
-      const { sql, parameters } = this.eventSql.insertWhere(event, this.unchangedSql(known.length), [
+      const { sql, parameters } = this.eventSql.insertWhere(event, this.unchangedSql.get(known.length), [
         event.clientId,
         ...(known.length ? [event.clientId, ...known.map((endpoint) => endpoint.id)] : []),
       ]);
@@ -101,20 +107,6 @@ export class EventsService {
     const insert = this.eventSql.insert([event]);
     await this.txHost.tx.query(insert.sql, insert.parameters);
     return endpoints;
-  }
-
-  /** The condition "the client's endpoints are exactly these `count` ids" (parameters: client, then client and ids). */
-  private unchangedSql(count: number): string {
-    let sql = this.unchangedStatements.get(count);
-    if (!sql) {
-      const e = this.endpointSql;
-      const all = `(SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ?) = ${count}`;
-      sql = count
-        ? `${all} AND (SELECT COUNT(*) FROM ${e.table} WHERE ${e.column('clientId')} = ? AND ${e.column('id')} IN (${Array.from({ length: count }, () => '?').join(', ')})) = ${count}`
-        : all;
-      this.unchangedStatements.set(count, sql);
-    }
-    return sql;
   }
 
   /**

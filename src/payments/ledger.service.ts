@@ -4,7 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { DataSource } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
-import { EntitySql } from '../database/entity-sql';
+import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -62,8 +62,23 @@ export class LedgerService {
   private readonly accountSql: EntitySql<AccountEntity>;
   private readonly entrySql: EntitySql<LedgerEntryEntity>;
   private readonly dialectIsMysql: boolean;
-  private readonly lockStatements = new Map<number, string>();
-  private readonly balanceStatements = new Map<number, string>();
+  /** The locking read for a number of account ids. */
+  private readonly lockSql = new StatementsBySize((count) => {
+    const a = this.accountSql;
+    return (
+      `SELECT ${a.column('id')} AS id, ${a.column('kind')} AS kind, ${a.column('currency')} AS currency, ` +
+      `${a.column('allowNegative')} AS allow_negative, CAST(${a.column('balance')} AS ${this.dialectIsMysql ? 'CHAR' : 'TEXT'}) AS balance ` +
+      `FROM ${a.table} WHERE ${a.column('id')} IN (${placeholders(count)}) AND ${a.column('clientId')} = ? ` +
+      `ORDER BY ${a.column('id')} ASC${this.unitOfWork.locksRows ? ' FOR UPDATE' : ''}`
+    );
+  });
+  /** `UPDATE accounts SET balance = CASE id WHEN ? THEN CAST(? AS SIGNED) … END WHERE id IN (…)` for a number of accounts. */
+  private readonly balanceSql = new StatementsBySize((count) => {
+    const a = this.accountSql;
+    const cast = `CAST(? AS ${this.dialectIsMysql ? 'SIGNED' : 'INTEGER'})`;
+    const cases = Array.from({ length: count }, () => `WHEN ? THEN ${cast}`).join(' ');
+    return `UPDATE ${a.table} SET ${a.column('balance')} = CASE ${a.column('id')} ${cases} END WHERE ${a.column('id')} IN (${placeholders(count)})`;
+  });
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -126,9 +141,9 @@ export class LedgerService {
    * Balances are read as text: the external account's may lie beyond 2^53.
    */
   private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, LockedAccount>> {
-    const unique = [...new Set(ids)].filter(isWellFormedId).sort();
+    const unique = [...new Set(ids)].sort(); // well formed: checked by post()
     if (!unique.length) return new Map();
-    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(this.lockSql(unique.length), [...unique, clientId]);
+    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(this.lockSql.get(unique.length), [...unique, clientId]);
     return new Map(
       rows.map((row) => [
         String(row.id),
@@ -141,22 +156,6 @@ export class LedgerService {
         },
       ]),
     );
-  }
-
-  /** The locking read for `count` account ids, written once per count from the entity's metadata. */
-  private lockSql(count: number): string {
-    let sql = this.lockStatements.get(count);
-    if (!sql) {
-      const a = this.accountSql;
-      const mysql = this.dialectIsMysql;
-      sql =
-        `SELECT ${a.column('id')} AS id, ${a.column('kind')} AS kind, ${a.column('currency')} AS currency, ` +
-        `${a.column('allowNegative')} AS allow_negative, CAST(${a.column('balance')} AS ${mysql ? 'CHAR' : 'TEXT'}) AS balance ` +
-        `FROM ${a.table} WHERE ${a.column('id')} IN (${placeholders(count)}) AND ${a.column('clientId')} = ? ` +
-        `ORDER BY ${a.column('id')} ASC${this.unitOfWork.locksRows ? ' FOR UPDATE' : ''}`;
-      this.lockStatements.set(count, sql);
-    }
-    return sql;
   }
 
   private async writeEntries(posting: Posting): Promise<void> {
@@ -183,23 +182,6 @@ export class LedgerService {
     const parameters: unknown[] = [];
     for (const account of accounts) parameters.push(account.id, account.balance.toString());
     for (const account of accounts) parameters.push(account.id);
-    await this.txHost.tx.query(this.balanceSql(accounts.length), parameters);
+    await this.txHost.tx.query(this.balanceSql.get(accounts.length), parameters);
   }
-
-  /** `UPDATE accounts SET balance = CASE id WHEN ? THEN CAST(? AS SIGNED) … END WHERE id IN (…)`, once per count. */
-  private balanceSql(count: number): string {
-    let sql = this.balanceStatements.get(count);
-    if (!sql) {
-      const a = this.accountSql;
-      const cast = `CAST(? AS ${this.dialectIsMysql ? 'SIGNED' : 'INTEGER'})`;
-      const cases = Array.from({ length: count }, () => `WHEN ? THEN ${cast}`).join(' ');
-      sql = `UPDATE ${a.table} SET ${a.column('balance')} = CASE ${a.column('id')} ${cases} END WHERE ${a.column('id')} IN (${placeholders(count)})`;
-      this.balanceStatements.set(count, sql);
-    }
-    return sql;
-  }
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
 }
