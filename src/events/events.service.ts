@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
+import { transactionQuery, transactionWrite } from '../idempotency/transaction-sql';
 import { paginate } from '../payments/pagination';
 import { EventEntity } from './event.entity';
 import { ALL_EVENTS, EventType } from './event-types';
@@ -94,8 +95,7 @@ export class EventsService {
         event.clientId,
         ...(known.length ? [event.clientId, ...known.map((endpoint) => endpoint.id)] : []),
       ]);
-      const { affected } = await this.txHost.tx.queryRunner!.query(sql, parameters, true);
-      if (affected === 1) return known;
+      if ((await transactionWrite(this.txHost.tx, sql, parameters)) === 1) return known;
     }
     const e = this.endpointSql;
     const rows: Array<{ id: string; enabled_events: string }> = await this.txHost.tx.query(
@@ -105,7 +105,7 @@ export class EventsService {
     const endpoints = rows.map((row) => ({ id: String(row.id), types: new Set(JSON.parse(row.enabled_events) as string[]) }));
     this.endpointsCache.set(event.clientId, endpoints);
     const insert = this.eventSql.insert([event]);
-    await this.txHost.tx.query(insert.sql, insert.parameters);
+    await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
     return endpoints;
   }
 
@@ -130,6 +130,6 @@ export class EventsService {
         finishedAt: null,
       })),
     );
-    await this.txHost.tx.query(insert.sql, insert.parameters);
+    await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
   }
 }

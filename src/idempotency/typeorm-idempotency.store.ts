@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { IDEMPOTENCY_MODULE_OPTIONS } from './idempotency.module-definition';
 import type { IdempotencyModuleOptions } from './idempotency.options';
 import {
@@ -18,6 +18,7 @@ import {
 } from './idempotency-store';
 import { LeaseLostError } from './idempotency.errors';
 import { idempotencyOptionProblems } from './resolved-options';
+import { transactionQuery, transactionWrite } from './transaction-sql';
 
 interface KeyRow {
   scope: string;
@@ -80,7 +81,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows: KeyRow[] = await this.txHost.tx.query(`SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [scope, key]);
+    const rows = await transactionQuery<KeyRow[]>(this.txHost.tx, `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [scope, key]);
     return rows.length ? this.toRecord(rows[0]) : null;
   }
 
@@ -350,13 +351,12 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
 
   /** Runs a write in the current transaction, or on a connection of its own, and reports rows changed. */
   private async run(sql: string, parameters: unknown[]): Promise<{ affected: number | undefined }> {
-    const active = this.txHost.isTransactionActive() ? this.txHost.tx.queryRunner : undefined;
-    const runner: QueryRunner = active ?? this.dataSource.createQueryRunner();
+    if (this.txHost.isTransactionActive()) return { affected: await transactionWrite(this.txHost.tx, sql, parameters) };
+    const runner = this.dataSource.createQueryRunner();
     try {
-      const result = await runner.query(sql, parameters, true);
-      return { affected: result.affected };
+      return { affected: (await runner.query(sql, parameters, true)).affected };
     } finally {
-      if (!active) await runner.release();
+      await runner.release();
     }
   }
 

@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';
+import { transactionQuery } from '../idempotency/transaction-sql';
 import { isWellFormedId, newId } from '../common/ids';
 import { DataSource } from 'typeorm';
 import { EntitySql } from '../database/entity-sql';
@@ -75,7 +76,7 @@ export class AccountsService {
         createdAt: this.clock.now(),
       };
       const insert = this.depositSql.insert([deposit]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
+      await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
       const presented = presentDeposit(deposit);
       await this.events.record(clientId, 'deposit.created', presented);
       // Last: the client's external account is the hottest row there is (see LedgerService.post).

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
 import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
+import { transactionQuery } from '../idempotency/transaction-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -143,7 +144,7 @@ export class LedgerService {
   private async lockAccounts(clientId: string, ids: string[]): Promise<Map<string, LockedAccount>> {
     const unique = [...new Set(ids)].sort(); // well formed: checked by post()
     if (!unique.length) return new Map();
-    const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(this.lockSql.get(unique.length), [...unique, clientId]);
+    const rows = await transactionQuery<Array<Record<string, unknown>>>(this.txHost.tx, this.lockSql.get(unique.length), [...unique, clientId]);
     return new Map(
       rows.map((row) => [
         String(row.id),
@@ -171,7 +172,7 @@ export class LedgerService {
         createdAt: posting.createdAt,
       })),
     );
-    await this.txHost.tx.query(insert.sql, insert.parameters);
+    await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
   }
 
   /**
@@ -182,6 +183,6 @@ export class LedgerService {
     const parameters: unknown[] = [];
     for (const account of accounts) parameters.push(account.id, account.balance.toString());
     for (const account of accounts) parameters.push(account.id);
-    await this.txHost.tx.query(this.balanceSql.get(accounts.length), parameters);
+    await transactionQuery(this.txHost.tx, this.balanceSql.get(accounts.length), parameters);
   }
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { EntitySql } from '../database/entity-sql';
+import { transactionQuery } from '../idempotency/transaction-sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
@@ -54,7 +55,7 @@ export class TransfersService {
       ];
       requireWellFormedAccounts(legs);
       const insert = this.transferSql.insert([transfer]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
+      await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
       const presented = presentTransfer(transfer);
       await this.events.record(clientId, 'transfer.created', presented);
       // Last: the accounts' row locks are the contended ones (see LedgerService.post).
@@ -85,7 +86,8 @@ export class TransfersService {
     if (!isWellFormedId(transferId)) throw new TransferNotFoundError(transferId);
     return this.unitOfWork.run(async () => {
       const t = this.transferSql;
-      const rows: Array<Record<string, unknown>> = await this.txHost.tx.query(
+      const rows = await transactionQuery<Array<Record<string, unknown>>>(
+        this.txHost.tx,
         `SELECT ${t.columns()} FROM ${t.table} WHERE ${t.column('id')} = ? AND ${t.column('clientId')} = ?${this.unitOfWork.locksRows ? ' FOR UPDATE' : ''}`,
         [transferId, clientId],
       );
@@ -102,12 +104,12 @@ export class TransfersService {
         currency: transfer.currency,
         createdAt: this.clock.now(),
       };
-      await this.txHost.tx.query(`UPDATE ${t.table} SET ${t.column('amountReversed')} = ? WHERE ${t.column('id')} = ?`, [
+      await transactionQuery(this.txHost.tx, `UPDATE ${t.table} SET ${t.column('amountReversed')} = ? WHERE ${t.column('id')} = ?`, [
         t.toDb('amountReversed', transfer.amountReversed + amount),
         transfer.id,
       ]);
       const insert = this.reversalSql.insert([reversal]);
-      await this.txHost.tx.query(insert.sql, insert.parameters);
+      await transactionQuery(this.txHost.tx, insert.sql, insert.parameters);
       // The event carries the transfer as it now reads (its amount_reversed includes this reversal).
       await this.events.record(clientId, 'transfer.reversed', presentTransfer({ ...transfer, amountReversed: transfer.amountReversed + amount }));
       await this.ledger.post({
