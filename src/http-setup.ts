@@ -160,7 +160,7 @@ function setUpOpenApi(app: INestApplication): void {
 }
 
 /**
- * The application on Express (default) or Fastify, initialized, with the same body handling on both:
+ * The application on Fastify (default) or Express, initialized, with the same body handling on both:
  * JSON and form bodies (bracket notation), a size limit, and integer-only numbers in JSON.
  */
 export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {

@@ -147,7 +147,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if (bankUrl && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(bankUrl)) throw new ConfigurationError('BANK_URL', `must be an http(s) URL such as http://127.0.0.1:4000`);
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
-    httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'express', ['express', 'fastify'] as const),
+    httpAdapter: oneOf(env, 'HTTP_ADAPTER', 'fastify', ['express', 'fastify'] as const),
     httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, 1_000, 3_600_000),
     databaseUrl,
     embeddedDefault: !env.DATABASE_URL?.trim(),

@@ -19,7 +19,7 @@ export interface TestApp {
 
 /**
  * Boots the real application in-process (same module graph, pipes, filters and body parsing as
- * `npm start`) against `databaseUrl`, on the given HTTP adapter, with extra environment settings.
+ * `npm start`) against `databaseUrl`, on the given HTTP adapter (else the default), with extra environment settings.
  */
 export async function bootTestApp(
   databaseUrl: string,
@@ -27,7 +27,8 @@ export async function bootTestApp(
 ): Promise<TestApp> {
   const config = loadAppConfig({
     DATABASE_URL: databaseUrl,
-    HTTP_ADAPTER: options.adapter ?? 'express',
+    // Without one named, the application's own default adapter.
+    ...(options.adapter ? { HTTP_ADAPTER: options.adapter } : {}),
     LOG_LEVEL: 'silent',
     ...options.env,
   });
