@@ -67,3 +67,24 @@ describe('the raw workload (two captures, then fresh values)', () => {
     expect(freshToken('ab-12')).toMatch(/^[a-z]{2}-[0-9]{2}$/);
   });
 });
+
+describe('a prepared statement in the capture (the log writes its values in; integers were bound as text)', () => {
+  const entry = (from: string, amount: number, id: string, at: string): Capture => ({
+    statements: [
+      {
+        ...parseStatement(`INSERT INTO ledger (id, account, amount, attempts, created_at) VALUES ('le_${id}', '${from}', '-${amount}', 0, '${at}')`),
+        prepared: true,
+      },
+    ],
+    transfer: { from, to: 'acct_z', amount },
+    at: Date.parse(at.replace(' ', 'T') + 'Z'),
+  });
+  const workload = inferWorkload(entry('acct_b', 7919, 'AAAA', '2026-01-01 10:00:00.000'), entry('acct_d', 6841, 'BBBB', '2026-01-01 10:00:01.000'));
+
+  it('finds the amount in its text, sign included, and replays it prepared with plain values', () => {
+    expect(workload.roles[0]).toEqual(['token', 'from', 'amount', 'constant', 'datetime']);
+    const [insert] = instantiate(workload, ['acct_x', 'acct_y'], 55, Date.parse('2026-01-01T10:00:05.000Z'));
+    expect(insert.prepared).toBe(true);
+    expect(insert.values.slice(1)).toEqual(['acct_x', '-55', '0', '2026-01-01 10:00:05.000']);
+  });
+});

@@ -31,6 +31,8 @@ export interface ParsedStatement {
   /** The statement with every literal replaced by `?`. */
   template: string;
   literals: Literal[];
+  /** Sent by the app as a prepared statement (the log's `Execute`, values written in): replayed as one. */
+  prepared?: boolean;
 }
 
 const UNESCAPE: Record<string, string> = { '0': '\0', n: '\n', r: '\r', Z: '\x1a', t: '\t', b: '\b' };
@@ -132,6 +134,8 @@ export function inferWorkload(base: Capture, other: Capture): RawWorkload {
       }
       if (literal.kind !== 'string' || twin.kind !== 'string') throw new Error(`literal ${l} of statement ${s + 1} changed kind`);
       if (literal.value === twin.value) return 'constant';
+      // A prepared statement's integers are bound as text (src/idempotency/transaction-sql.ts).
+      if (Math.abs(Number(literal.value)) === base.transfer.amount && Math.abs(Number(twin.value)) === other.transfer.amount) return 'amount';
       if (literal.value === base.transfer.from && twin.value === other.transfer.from) return 'from';
       if (literal.value === base.transfer.to && twin.value === other.transfer.to) return 'to';
       if (SQL_DATETIME.test(literal.value)) return 'datetime';
@@ -166,6 +170,7 @@ const rawNumber = (text: string) => ({ toSqlString: () => text });
 export interface Instance {
   sql: string;
   values: unknown[];
+  prepared: boolean;
 }
 
 /**
@@ -202,10 +207,16 @@ export function instantiate(workload: RawWorkload, pair: [string, string], amoun
   };
   return base.statements.map((statement, s) => ({
     sql: statement.template,
+    prepared: statement.prepared ?? false,
     values: statement.literals.map((literal, l) => {
       const role = roles[s][l];
-      if (literal.kind === 'number') return rawNumber(role === 'amount' ? String(amount) : literal.text);
+      if (literal.kind === 'number') {
+        const text = role === 'amount' ? String(amount) : literal.text;
+        return statement.prepared ? text : rawNumber(text);
+      }
       switch (role) {
+        case 'amount':
+          return literal.value.startsWith('-') ? `-${amount}` : String(amount);
         case 'from':
           return from;
         case 'to':
@@ -238,9 +249,8 @@ async function captureOne(admin: Connection, database: string, api: Api, transfe
   const key = `bench-capture-${randomBytes(8).toString('hex')}`;
   const rows = await logged(admin, database, () => sendTransfer(api, key, transfer));
   const statements = rows
-    .map((row) => row.argument)
-    .filter((sql) => !CONNECTION_SETUP.test(sql))
-    .map(parseStatement);
+    .filter((row) => !CONNECTION_SETUP.test(row.argument))
+    .map((row) => ({ ...parseStatement(row.argument), prepared: row.command_type === 'Execute' }));
   if (!statements.some((s) => s.literals.some((l) => l.kind === 'string' && l.value === key))) {
     throw new Error('capture: the general log did not show the request (is this the server the database belongs to?)');
   }
@@ -315,8 +325,8 @@ export class RawLoad {
         try {
           const from = randomInt(this.accounts.length);
           const to = (from + 1 + randomInt(this.accounts.length - 1)) % this.accounts.length;
-          for (const { sql, values } of instantiate(this.workload, [this.accounts[from], this.accounts[to]], 1 + randomInt(1000))) {
-            await connection.query(sql, values);
+          for (const { sql, values, prepared } of instantiate(this.workload, [this.accounts[from], this.accounts[to]], 1 + randomInt(1000))) {
+            await (prepared ? connection.execute(sql, values as never) : connection.query(sql, values));
           }
           latencies.push(performance.now() - t0);
         } catch (error) {

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
         else {
           log('raw: capturing the statements of two first executions from the general log');
           workload = await captureFirstExecution(args.mysqlUrl, main.db.name!, main.api, main.accounts);
-          log(`raw: ${workload.base.statements.length} statements per request:\n${workload.base.statements.map((s, i) => `    ${i + 1}. ${s.template.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
+          log(`raw: ${workload.base.statements.length} statements per request:\n${workload.base.statements.map((s, i) => `    ${i + 1}. ${s.prepared ? '(prepared) ' : ''}${s.template.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
           for (const transport of args.transports) {
             const load = RawLoad.open(main.db.url, POOL_SIZE, workload, main.accounts, transport === 'socket' ? args.socketPath : undefined);
             cleanups.push(() => load.close());

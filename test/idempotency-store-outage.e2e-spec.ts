@@ -95,7 +95,7 @@ describe.each(mysqlOnly().flatMap((kind) => HTTP_ADAPTERS.map((adapter) => [kind
       }
     });
 
-    it('the connection lost mid-transaction (claim made, accounts locked, ledger insert in flight) is a 503 with Retry-After, nothing is written, and the same key then runs once', async () => {
+    it('the connection lost mid-transaction (claim made, transfer and event written, ledger insert in flight) is a 503 with Retry-After, nothing is written, and the same key then runs once', async () => {
       const { from, to } = await fundedPair(t, 1_000);
       const key = newKey('mid-transaction');
       const body = transferBody(from, to, 300);

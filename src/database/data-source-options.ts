@@ -4,6 +4,9 @@ import type { DataSourceOptions } from 'typeorm';
 import { ConfigurationError } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 
+/** How many prepared statements each pooled MySQL connection keeps (least recently used closed first). */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 64;
+
 export type Dialect = 'mysql' | 'sqlite';
 
 export function dialectOf(databaseUrl: string): Dialect {
@@ -66,6 +69,10 @@ export function dataSourceOptions(databaseUrl: string, opts: { poolSize?: number
     // mysql2 captures a stack trace per query to decorate errors; measured at ~40% of its per-query
     // CPU. Our errors are classified by code, not by where the query was issued.
     trace: false,
-    extra: { connectionLimit: opts.poolSize ?? 10, enableKeepAlive: true },
+    // The hot statements are server-side prepared (src/idempotency/transaction-sql.ts): each pooled
+    // connection keeps its 64 most recently used and closes the rest, so that processes × pool × 64
+    // stays under the server's max_prepared_stmt_count (16,382 by default) for up to 25 processes
+    // of 10 connections; past it a statement simply runs unprepared.
+    extra: { connectionLimit: opts.poolSize ?? 10, enableKeepAlive: true, maxPreparedStatements: PREPARED_STATEMENTS_PER_CONNECTION },
   };
 }

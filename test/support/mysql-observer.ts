@@ -13,6 +13,8 @@ export interface LockWait {
   /** Rows the transaction has written so far (uncommitted). */
   rowsModified: number;
   query: string | null;
+  /** The key of the row it waits for, as the server writes it (`'acct_…'`), where known. */
+  lockData: string | null;
 }
 
 /**
@@ -46,26 +48,43 @@ export class MysqlObserver {
     private readonly own: Connection[],
   ) {}
 
-  /** Transactions of other connections on this database that wait for a lock, oldest first. */
+  /**
+   * Transactions of other connections on this database that wait for a lock, oldest first, with the
+   * key of the row each waits for (MariaDB's innodb_locks; empty where the server has no such table).
+   */
   async lockWaits(): Promise<LockWait[]> {
-    const [rows] = await this.sql.query<any[]>(
-      `SELECT t.trx_mysql_thread_id AS thread, t.trx_rows_modified AS rowsModified, t.trx_query AS query
-         FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+    const waits = `SELECT t.trx_mysql_thread_id AS thread, t.trx_rows_modified AS rowsModified, t.trx_query AS query, %LOCK%
+         FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id %JOIN%
         WHERE t.trx_state = 'LOCK WAIT' AND p.db = ? AND p.id NOT IN (?)
-        ORDER BY t.trx_wait_started, t.trx_id`,
-      [this.schema, this.ownThreads()],
-    );
-    return rows.map((row) => ({ thread: Number(row.thread), rowsModified: Number(row.rowsModified), query: row.query }));
+        ORDER BY t.trx_wait_started, t.trx_id`;
+    const parameters = [this.schema, this.ownThreads()];
+    let rows: any[];
+    try {
+      [rows] = await this.sql.query<any[]>(
+        waits
+          .replace('%LOCK%', 'l.lock_data AS lockData')
+          .replace('%JOIN%', 'LEFT JOIN information_schema.innodb_locks l ON l.lock_id = t.trx_requested_lock_id'),
+        parameters,
+      );
+    } catch {
+      [rows] = await this.sql.query<any[]>(waits.replace('%LOCK%', 'NULL AS lockData').replace('%JOIN%', ''), parameters);
+    }
+    return rows.map((row) => ({ thread: Number(row.thread), rowsModified: Number(row.rowsModified), query: row.query, lockData: row.lockData ?? null }));
   }
 
   /**
-   * Resolves with the first lock wait whose statement contains every one of `fragments` (ids, a key):
-   * matching on content, not on a count, keeps a stale innodb_trx snapshot of an earlier test from
-   * passing for the awaited one.
+   * Resolves with the first lock wait of this test: its statement contains every one of `fragments`
+   * (ids, a key), or the row it waits for is one of them. A prepared statement shows `?` where its
+   * values are; the awaited row's key still names it. Matching on content, not on a count, keeps a
+   * stale innodb_trx snapshot of an earlier test from passing for the awaited one.
    */
   lockWaitOf(what: string, ...fragments: string[]): Promise<LockWait> {
     return eventually(what, async () =>
-      (await this.lockWaits()).find((wait) => wait.query !== null && fragments.every((fragment) => wait.query!.includes(fragment))),
+      (await this.lockWaits()).find(
+        (wait) =>
+          (wait.query !== null && fragments.every((fragment) => wait.query!.includes(fragment))) ||
+          (wait.lockData !== null && fragments.some((fragment) => wait.lockData!.includes(`'${fragment}'`))),
+      ),
     );
   }
 
