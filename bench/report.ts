@@ -170,21 +170,34 @@ export function soakReport(soak: SoakResult, machine: MachineInfo, args: BenchAr
 }
 
 /**
+ * The day's results file that has no run of this kind yet: `<date>.json`, else `<date>-b.json`,
+ * `<date>-c.json`, … so that a second run on the same day never replaces a committed one.
+ */
+function resultsFile(dir: string, date: string, key: string): { file: string; existing: { runs?: Record<string, unknown> } } {
+  for (let n = 0; n < 26; n++) {
+    const file = join(dir, `${date}${n === 0 ? '' : `-${String.fromCharCode(97 + n)}`}.json`);
+    if (!existsSync(file)) return { file, existing: {} };
+    let existing: { runs?: Record<string, unknown> };
+    try {
+      existing = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!existing.runs?.[key]) return { file, existing };
+  }
+  throw new Error(`bench/results already holds 26 files for ${date}; move some away`);
+}
+
+/**
  * Writes `bench/results/<YYYY-MM-DD>.json` under the working directory (the repository when run
- * through npm); a second database kind on the same day is added next to the first.
+ * through npm); a second database kind on the same day is added next to the first, a second run
+ * of the same kind goes to the next free `<date>-<letter>.json`.
  */
 export function writeResults(args: BenchArgs, machine: MachineInfo, results: ScenarioResult[], startedAt: Date, soak?: SoakResult): string {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${startedAt.toISOString().slice(0, 10)}.json`);
-  let existing: { runs?: Record<string, unknown> } = {};
-  if (existsSync(file)) {
-    try {
-      existing = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      existing = {};
-    }
-  }
+  const key = args.soak ? `${args.db}-soak` : args.db;
+  const { file, existing } = resultsFile(dir, startedAt.toISOString().slice(0, 10), key);
   const run = {
     startedAt: startedAt.toISOString(),
     machine,
@@ -205,7 +218,7 @@ export function writeResults(args: BenchArgs, machine: MachineInfo, results: Sce
     ...(soak ? { soak } : {}),
   };
   // Runs are kept by database kind and mode, so a soak does not replace the day's full run.
-  const document = { runs: { ...(existing.runs ?? {}), [args.soak ? `${args.db}-soak` : args.db]: run } };
+  const document = { runs: { ...(existing.runs ?? {}), [key]: run } };
   writeFileSync(`${file}.tmp`, `${JSON.stringify(document, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
   return file;
