@@ -1,4 +1,4 @@
-import { Capture, freshToken, inferWorkload, instantiate, parseStatement } from './raw';
+import { Capture, freshToken, inferWorkload, instantiate, parseStatement, preparedStatement } from './raw';
 
 describe('parseStatement (a statement as mysql2 sent it)', () => {
   it('takes out quoted strings (unescaped) and numbers, leaving identifiers, words and minus signs', () => {
@@ -69,22 +69,27 @@ describe('the raw workload (two captures, then fresh values)', () => {
 });
 
 describe('a prepared statement in the capture (the log writes its values in; integers were bound as text)', () => {
-  const entry = (from: string, amount: number, id: string, at: string): Capture => ({
+  const entry = (from: string, amount: number, id: string, at: string, wait: number): Capture => ({
     statements: [
-      {
-        ...parseStatement(`INSERT INTO ledger (id, account, amount, attempts, created_at) VALUES ('le_${id}', '${from}', '-${amount}', 0, '${at}')`),
-        prepared: true,
-      },
+      preparedStatement(
+        `SET STATEMENT innodb_lock_wait_timeout = ${wait} FOR INSERT INTO ledger (id, account, amount, created_at) VALUES ('le_${id}', '${from}', '-${amount}', TIMESTAMP'${at}')`,
+      ),
     ],
     transfer: { from, to: 'acct_z', amount },
     at: Date.parse(at.replace(' ', 'T') + 'Z'),
   });
-  const workload = inferWorkload(entry('acct_b', 7919, 'AAAA', '2026-01-01 10:00:00.000'), entry('acct_d', 6841, 'BBBB', '2026-01-01 10:00:01.000'));
+  const workload = inferWorkload(
+    entry('acct_b', 7919, 'AAAA', '2026-01-01 10:00:00.000', 3),
+    entry('acct_d', 6841, 'BBBB', '2026-01-01 10:00:01.000', 2),
+  );
 
-  it('finds the amount in its text, sign included, and replays it prepared with plain values', () => {
-    expect(workload.roles[0]).toEqual(['token', 'from', 'amount', 'constant', 'datetime']);
+  it('keeps its numbers in the statement, finds the amount in its text (sign included) and replays it prepared', () => {
+    expect(workload.sql[0]).toBe(
+      'SET STATEMENT innodb_lock_wait_timeout = 3 FOR INSERT INTO ledger (id, account, amount, created_at) VALUES (?, ?, ?, ?)',
+    );
+    expect(workload.roles[0]).toEqual(['kept', 'token', 'from', 'amount', 'datetime']);
     const [insert] = instantiate(workload, ['acct_x', 'acct_y'], 55, Date.parse('2026-01-01T10:00:05.000Z'));
     expect(insert.prepared).toBe(true);
-    expect(insert.values.slice(1)).toEqual(['acct_x', '-55', '0', '2026-01-01 10:00:05.000']);
+    expect(insert.values.slice(1)).toEqual(['acct_x', '-55', '2026-01-01 10:00:05.000']);
   });
 });

@@ -116,6 +116,8 @@ export interface RawWorkload {
   base: Capture;
   /** One role per literal of each statement of `base`. */
   roles: Role[][];
+  /** Each statement's SQL as sent (`sentSql`). */
+  sql: string[];
 }
 
 /** Compares two captures statement by statement; throws when they are not the same statements. */
@@ -142,7 +144,7 @@ export function inferWorkload(base: Capture, other: Capture): RawWorkload {
       return /^[\x21-\x7e]{1,100}$/.test(literal.value) && !/["{}]/.test(literal.value) ? 'token' : 'text';
     }),
   );
-  return { base, roles };
+  return { base, roles, sql: base.statements.map(sentSql) };
 }
 
 const ALPHABET = { digit: '0123456789', lower: 'abcdefghijklmnopqrstuvwxyz', upper: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' };
@@ -206,32 +208,56 @@ export function instantiate(workload: RawWorkload, pair: [string, string], amoun
     return out.replace(new RegExp(`("amount":\\s*-?)${base.transfer.amount}\\b`, 'g'), `$1${amount}`);
   };
   return base.statements.map((statement, s) => ({
-    sql: statement.template,
+    sql: workload.sql[s],
     prepared: statement.prepared ?? false,
-    values: statement.literals.map((literal, l) => {
-      const role = roles[s][l];
-      if (literal.kind === 'number') {
-        const text = role === 'amount' ? String(amount) : literal.text;
-        return statement.prepared ? text : rawNumber(text);
-      }
-      switch (role) {
-        case 'amount':
-          return literal.value.startsWith('-') ? `-${amount}` : String(amount);
-        case 'from':
-          return from;
-        case 'to':
-          return to;
-        case 'datetime':
-          return shiftSqlDatetime(literal.value, shiftMs);
-        case 'token':
-          return fresh(literal.value);
-        case 'text':
-          return rewriteText(literal.value);
-        default:
-          return literal.value;
-      }
+    // A prepared statement's numbers are in its SQL already (`sentSql`).
+    values: statement.literals.flatMap((literal, l): unknown[] => {
+      if (literal.kind === 'number') return statement.prepared ? [] : [rawNumber(roles[s][l] === 'amount' ? String(amount) : literal.text)];
+      return [stringValue(literal.value, roles[s][l])];
     }),
   }));
+
+  function stringValue(value: string, role: Role): string {
+    switch (role) {
+      case 'amount':
+        return value.startsWith('-') ? `-${amount}` : String(amount);
+      case 'from':
+        return from;
+      case 'to':
+        return to;
+      case 'datetime':
+        return shiftSqlDatetime(value, shiftMs);
+      case 'token':
+        return fresh(value);
+      case 'text':
+        return rewriteText(value);
+      default:
+        return value;
+    }
+  }
+}
+
+/**
+ * A prepared statement as the log shows it, values written in: its strings were bound values (the
+ * app binds integers as text too), its numbers part of the statement's own text (the lock wait of a
+ * claim's `SET STATEMENT … = 3 FOR`, which no placeholder may stand for). The numbers go back into
+ * the template; the strings stay parameters.
+ */
+export function preparedStatement(sql: string): ParsedStatement {
+  return { ...parseStatement(sql), prepared: true };
+}
+
+/**
+ * The SQL a statement is sent as: a prepared one with its numbers (those of `base`) written in, and
+ * its date values bound like the others (the log writes them as `TIMESTAMP'…'`).
+ */
+function sentSql(statement: ParsedStatement): string {
+  if (!statement.prepared) return statement.template;
+  const pieces = statement.template.replace(/\bTIMESTAMP\?/g, '?').split('?');
+  return pieces.slice(1).reduce((sql, piece, i) => {
+    const literal = statement.literals[i];
+    return sql + (literal.kind === 'number' ? literal.text : '?') + piece;
+  }, pieces[0]);
 }
 
 /** Statements a pooled connection runs once when it opens, not per request: not part of the workload. */
@@ -250,7 +276,7 @@ async function captureOne(admin: Connection, database: string, api: Api, transfe
   const rows = await logged(admin, database, () => sendTransfer(api, key, transfer));
   const statements = rows
     .filter((row) => !CONNECTION_SETUP.test(row.argument))
-    .map((row) => ({ ...parseStatement(row.argument), prepared: row.command_type === 'Execute' }));
+    .map((row) => (row.command_type === 'Execute' ? preparedStatement(row.argument) : parseStatement(row.argument)));
   if (!statements.some((s) => s.literals.some((l) => l.kind === 'string' && l.value === key))) {
     throw new Error('capture: the general log did not show the request (is this the server the database belongs to?)');
   }
@@ -258,12 +284,24 @@ async function captureOne(admin: Connection, database: string, api: Api, transfe
 }
 
 /**
- * Sends two first-execution transfers (different accounts and amounts) to the idempotent server with
- * the general log on, and infers the workload from them. A background job's statement caught in one
- * capture makes the two differ: then both are taken again (three tries).
+ * Sends two first-execution transfers (different accounts and amounts) with the general log on, and
+ * infers the workload from them. A background job's statement caught in one capture makes the two
+ * differ: then both are taken again (three tries).
+ *
+ * They go to a new server process like the idempotent one (`startTwin`), on its database: MariaDB
+ * writes a prepared statement's values into the log only if the log was on when it was prepared,
+ * and the idempotent server prepared its statements while opening and funding the accounts.
  */
-export async function captureFirstExecution(mysqlUrl: string, database: string, api: Api, accounts: string[]): Promise<RawWorkload> {
+export async function captureFirstExecution(
+  mysqlUrl: string,
+  database: string,
+  apiKey: string,
+  accounts: string[],
+  startTwin: () => Promise<{ url: string; stop(): Promise<void> }>,
+): Promise<RawWorkload> {
   const admin = await createConnection({ uri: mysqlUrl });
+  const twin = await startTwin();
+  const api: Api = { url: twin.url, apiKey };
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -279,6 +317,7 @@ export async function captureFirstExecution(mysqlUrl: string, database: string, 
       }
     }
   } finally {
+    await twin.stop();
     await admin.end();
   }
 }

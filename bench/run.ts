@@ -58,6 +58,8 @@ interface OpenServer {
   accounts: string[];
   db: BenchDatabase;
   variant: Variant;
+  /** Starts one more server process like this one, on its database (stopped by the caller). */
+  twin(): Promise<BenchServer>;
 }
 
 /** A server process on a fresh database of its own, with accounts opened and funded; both are removed at the end. */
@@ -67,10 +69,9 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   const apiKey = `sk_bench_${randomBytes(16).toString('hex')}`;
   const databaseUrl = variant.transport === 'socket' ? withSocket(db.url, args.socketPath) : db.url;
   log(`${label} server: starting (${variant.adapter}, ${variant.transport}) on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
-  const server: BenchServer = await startServer(
-    { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env },
-    { cpuProfDir: args.cpuProfDir, main: variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined },
-  );
+  const serverEnv = { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env };
+  const main = variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined;
+  const server: BenchServer = await startServer(serverEnv, { cpuProfDir: args.cpuProfDir, main });
   cleanups.push(async () => {
     log(`${label} server: stopping${args.cpuProfDir ? ` (CPU profile into ${args.cpuProfDir})` : ''}`);
     await server.stop();
@@ -78,7 +79,8 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   failureOutput.push(() => `${label} server output (last 2000 characters):\n${server.output().slice(-2000)}`);
   const api = { url: server.url, apiKey };
   log(`${label} server: opening and funding accounts`);
-  return { api, sampler: new ResourceSampler(server.pid, databasePid(args)), accounts: await prepareAccounts(api), db, variant };
+  const twin = () => startServer(serverEnv, { main });
+  return { api, sampler: new ResourceSampler(server.pid, databasePid(args)), accounts: await prepareAccounts(api), db, variant, twin };
 }
 
 function databasePid(args: BenchArgs): number | undefined {
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
         if (args.db !== 'mysql') log('raw: MySQL/MariaDB only (it replays statements from its general log); left out on SQLite');
         else {
           log('raw: capturing the statements of two first executions from the general log');
-          workload = await captureFirstExecution(args.mysqlUrl, main.db.name!, main.api, main.accounts);
+          workload = await captureFirstExecution(args.mysqlUrl, main.db.name!, main.api.apiKey, main.accounts, main.twin);
           log(`raw: ${workload.base.statements.length} statements per request:\n${workload.base.statements.map((s, i) => `    ${i + 1}. ${s.prepared ? '(prepared) ' : ''}${s.template.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
           for (const transport of args.transports) {
             const load = RawLoad.open(main.db.url, POOL_SIZE, workload, main.accounts, transport === 'socket' ? args.socketPath : undefined);
