@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { eventually, MysqlObserver, schemaOf } from '../support/mysql-observer';
+import { concerns, eventually, MysqlObserver, schemaOf } from '../support/mysql-observer';
 import { Answer, call, depositOn, networkErrorChain, openAccountOn } from '../support/process-client';
 import { Fleet, Tally, taggedTransfer } from './fleet';
 import { mapBounded, SEED, sizes, timeoutFor } from './reliability-settings';
@@ -129,7 +129,7 @@ describe(`exactly once under concurrency: ${sizes.duplicateRounds} x ${sizes.dup
         );
         await observe.lockWaitOf('the first request to wait for the accounts', x, y);
         await eventually('duplicates to queue on the key row', async () =>
-          (await observe.lockWaits()).filter((w) => w.query?.includes(key)).length >= 4 ? true : undefined,
+          (await observe.lockWaits()).filter((w) => concerns(w, key)).length >= 4 ? true : undefined,
         );
         await locker.rollback();
         piled = await burst;

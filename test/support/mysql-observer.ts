@@ -17,6 +17,19 @@ export interface LockWait {
   lockData: string | null;
 }
 
+/** Whether the row a lock wait is for has `key` (an id, an idempotency key) in its index entry. */
+function waitsForRow(wait: LockWait, key: string): boolean {
+  return wait.lockData?.includes(`'${key}'`) ?? false;
+}
+
+/**
+ * Whether a lock wait concerns `fragment` (an id, a key): its statement names it, or the row it
+ * waits for is it. A prepared statement shows `?` where its values are; the row's key still names it.
+ */
+export function concerns(wait: LockWait, fragment: string): boolean {
+  return (wait.query?.includes(fragment) ?? false) || waitsForRow(wait, fragment);
+}
+
 /**
  * Polls until `probe` returns a value, or fails naming `what` after `timeoutMs`. The interval is
  * above 100 ms on purpose: InnoDB refreshes its information_schema.innodb_trx cache only when it
@@ -62,14 +75,35 @@ export class MysqlObserver {
     try {
       [rows] = await this.sql.query<any[]>(
         waits
-          .replace('%LOCK%', 'l.lock_data AS lockData')
+          .replace('%LOCK%', 'l.lock_data AS lockData, l.lock_table AS lockTable, l.lock_index AS lockIndex')
           .replace('%JOIN%', 'LEFT JOIN information_schema.innodb_locks l ON l.lock_id = t.trx_requested_lock_id'),
         parameters,
       );
     } catch {
       [rows] = await this.sql.query<any[]>(waits.replace('%LOCK%', 'NULL AS lockData').replace('%JOIN%', ''), parameters);
     }
-    return rows.map((row) => ({ thread: Number(row.thread), rowsModified: Number(row.rowsModified), query: row.query, lockData: row.lockData ?? null }));
+    return Promise.all(
+      rows.map(async (row) => ({
+        thread: Number(row.thread),
+        rowsModified: Number(row.rowsModified),
+        query: row.query,
+        lockData: await this.rowKey(row.lockData ?? null, row.lockTable, row.lockIndex),
+      })),
+    );
+  }
+
+  /**
+   * The key a locked row is known by: as the server names it, or, for a row locked by its numeric
+   * primary key (`seq`, where the rows' ids are a unique secondary key), its `id` as `'acct_…'`.
+   */
+  private async rowKey(lockData: string | null, table: string | undefined, index: string | undefined): Promise<string | null> {
+    if (lockData === null || index !== 'PRIMARY' || !/^\d+$/.test(lockData) || !table) return lockData;
+    try {
+      const [rows] = await this.sql.query<any[]>(`SELECT id FROM ${table} WHERE seq = ?`, [lockData]);
+      return rows.length ? `'${rows[0].id}'` : lockData;
+    } catch {
+      return lockData; // a table without seq and id columns
+    }
   }
 
   /**
@@ -83,7 +117,7 @@ export class MysqlObserver {
       (await this.lockWaits()).find(
         (wait) =>
           (wait.query !== null && fragments.every((fragment) => wait.query!.includes(fragment))) ||
-          (wait.lockData !== null && fragments.some((fragment) => wait.lockData!.includes(`'${fragment}'`))),
+          fragments.some((fragment) => waitsForRow(wait, fragment)),
       ),
     );
   }
