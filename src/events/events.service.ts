@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
-import { transactionQuery, transactionWrite } from '../idempotency/transaction-sql';
+import { transactionQuery, transactionWrite } from '../idempotency';
 import { paginate } from '../payments/pagination';
 import { EventEntity } from './event.entity';
 import { ALL_EVENTS, EventType } from './event-types';

@@ -19,3 +19,4 @@ export { parseIdempotencyKey, resolveIdempotencyKey } from './idempotency-key';
 export { IdempotentRun, type PhaseResponse } from './idempotent-run';
 export { PhasedHandlers, type PhasedHandler } from './phased-handlers';
 export { IdempotencyCompleter, type CompleterPass } from './idempotency-completer.service';
+export { transactionQuery, transactionWrite } from './transaction-sql';

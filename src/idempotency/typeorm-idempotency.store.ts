@@ -81,7 +81,10 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows = await transactionQuery<KeyRow[]>(this.txHost.tx, `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [scope, key]);
+    const rows = await transactionQuery<KeyRow[]>(this.txHost.tx, `SELECT * FROM ${this.table} WHERE scope = ? AND idempotency_key = ?`, [
+      scope,
+      key,
+    ]);
     return rows.length ? this.toRecord(rows[0]) : null;
   }
 

@@ -3,7 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';
-import { transactionQuery } from '../idempotency/transaction-sql';
+import { transactionQuery } from '../idempotency';
 import { isWellFormedId, newId } from '../common/ids';
 import { DataSource } from 'typeorm';
 import { EntitySql } from '../database/entity-sql';

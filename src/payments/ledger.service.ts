@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { isWellFormedId, newId } from '../common/ids';
 import { MAX_MINOR_UNITS } from '../common/money';
 import { EntitySql, placeholders, StatementsBySize } from '../database/entity-sql';
-import { transactionQuery } from '../idempotency/transaction-sql';
+import { transactionQuery } from '../idempotency';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AccountEntity } from './account.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';

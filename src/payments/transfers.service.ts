@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormedId, newId } from '../common/ids';
 import { EntitySql } from '../database/entity-sql';
-import { transactionQuery } from '../idempotency/transaction-sql';
+import { transactionQuery } from '../idempotency';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
