@@ -240,8 +240,8 @@ export function instantiate(workload: RawWorkload, pair: [string, string], amoun
 /**
  * A prepared statement as the log shows it, values written in: its strings were bound values (the
  * app binds integers as text too), its numbers part of the statement's own text (the lock wait of a
- * claim's `SET STATEMENT … = 3 FOR`, which no placeholder may stand for). The numbers go back into
- * the template; the strings stay parameters.
+ * claim's `SET STATEMENT … = 3 FOR`, which no placeholder may stand for). Parsed like any other;
+ * `sentSql` writes the numbers back into its SQL, and `instantiate` binds only its strings.
  */
 export function preparedStatement(sql: string): ParsedStatement {
   return { ...parseStatement(sql), prepared: true };
