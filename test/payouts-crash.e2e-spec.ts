@@ -25,6 +25,7 @@ describe.each(databaseKinds())('payouts killed mid-way on %s', (kind) => {
   let db: TestDatabase;
   let bank: TestBank;
   let env: Record<string, string>;
+  let api: ServerProcess; // the process that finishes: one for the whole suite, never crashed
   const processes: Array<ServerProcess | WorkerProcess> = [];
 
   beforeAll(async () => {
@@ -34,12 +35,13 @@ describe.each(databaseKinds())('payouts killed mid-way on %s', (kind) => {
       DATABASE_URL: db.url,
       BOOTSTRAP_API_KEY: apiKey,
       BANK_URL: bank.url,
-      BANK_TIMEOUT_MS: '1000',
-      IDEMPOTENCY_LEASE_MS: '3000',
+      BANK_TIMEOUT_MS: '700', // under half the lease, as the config requires
+      IDEMPOTENCY_LEASE_MS: '1500', // how long a killed process's key stays locked: short, so the suite is quick
       IDEMPOTENCY_WAIT_MS: '500',
       COMPLETER_ENABLED: 'false',
       COMPLETER_GRACE_MS: '0',
     };
+    api = await server();
   }, 60_000);
   afterAll(async () => {
     for (const process of processes) await process.kill();
@@ -77,7 +79,6 @@ describe.each(databaseKinds())('payouts killed mid-way on %s', (kind) => {
         const payoutId = String(await firstValue(kind, db.url, 'SELECT id FROM payouts WHERE account_id = ?', [account]));
         expect(await bank.transfersFor(payoutId)).toHaveLength(transfersBeforeCrash);
 
-        const api = await server();
         let final: Answer;
         if (finisher === 'a client retry with the same key') {
           final = await retryUntilAnswered(api, body, key);
@@ -110,7 +111,6 @@ describe.each(databaseKinds())('payouts killed mid-way on %s', (kind) => {
         const ledger = await payoutLedgerCheck(kind, db.url);
         expect(ledger.sum).toBe(0);
         expect(ledger.inTransit).toBe(ledger.pending);
-        await api.kill();
       },
       120_000,
     );
