@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchArgs } from './args';
@@ -170,34 +170,27 @@ export function soakReport(soak: SoakResult, machine: MachineInfo, args: BenchAr
 }
 
 /**
- * The day's results file that has no run of this kind yet: `<date>.json`, else `<date>-b.json`,
- * `<date>-c.json`, … so that a second run on the same day never replaces a committed one.
+ * The day's first free results file: `<date>.json`, else `<date>-b.json`, `<date>-c.json`, … Every
+ * run gets a file of its own, so a later run never replaces or joins a committed one (a soak and a
+ * full run of the same day stay apart, and each file's chart shows its own run).
  */
-function resultsFile(dir: string, date: string, key: string): { file: string; existing: { runs?: Record<string, unknown> } } {
+function resultsFile(dir: string, date: string): string {
   for (let n = 0; n < 26; n++) {
     const file = join(dir, `${date}${n === 0 ? '' : `-${String.fromCharCode(97 + n)}`}.json`);
-    if (!existsSync(file)) return { file, existing: {} };
-    let existing: { runs?: Record<string, unknown> };
-    try {
-      existing = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      continue;
-    }
-    if (!existing.runs?.[key]) return { file, existing };
+    if (!existsSync(file)) return file;
   }
   throw new Error(`bench/results already holds 26 files for ${date}; move some away`);
 }
 
 /**
  * Writes `bench/results/<YYYY-MM-DD>.json` under the working directory (the repository when run
- * through npm); a second database kind on the same day is added next to the first, a second run
- * of the same kind goes to the next free `<date>-<letter>.json`.
+ * through npm), or the day's next free `<date>-<letter>.json`.
  */
 export function writeResults(args: BenchArgs, machine: MachineInfo, results: ScenarioResult[], startedAt: Date, soak?: SoakResult): string {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const key = args.soak ? `${args.db}-soak` : args.db;
-  const { file, existing } = resultsFile(dir, startedAt.toISOString().slice(0, 10), key);
+  const file = resultsFile(dir, startedAt.toISOString().slice(0, 10));
   const run = {
     startedAt: startedAt.toISOString(),
     machine,
@@ -217,8 +210,7 @@ export function writeResults(args: BenchArgs, machine: MachineInfo, results: Sce
     scenarios: results,
     ...(soak ? { soak } : {}),
   };
-  // Runs are kept by database kind and mode, so a soak does not replace the day's full run.
-  const document = { runs: { ...(existing.runs ?? {}), [key]: run } };
+  const document = { runs: { [key]: run } };
   writeFileSync(`${file}.tmp`, `${JSON.stringify(document, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
   return file;

@@ -11,8 +11,9 @@
  * - raw: no server. The statements one first execution sends, captured from the idempotent server
  *   (bench/raw.ts), replayed with fresh values through plain mysql2 with the server's pool size and
  *   the same number of connections: the ceiling the API is measured against.
- * At each connection count, baseline, first execution, raw and replay run in alternating rounds
- * (their ratios are the ones that matter and the easiest to skew); contended follows. Only one load
+ * Baseline, first execution, raw and replay, at every connection count, run in alternating rounds
+ * (their ratios, and how they change with connections, are what matter and the easiest to skew);
+ * contended follows. Only one load
  * runs at a time: an idle server costs nothing.
  * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
@@ -134,18 +135,24 @@ function rawLane(load: RawLoad, connections: number, transport: Transport, dbPid
 }
 
 /**
- * The lanes take turns, round after round, so that a change in the machine's speed during the run
- * (other tenants, CPU frequency) falls on all of them alike instead of on whichever ran last.
+ * The lanes (every scenario at every connection count) take turns, round after round, so that a
+ * change during the run falls on all of them alike instead of on whichever ran last: the machine's
+ * speed (other tenants, CPU frequency), and the tables, which grow by every first execution and raw
+ * request (a later lane writes into bigger indexes and a fuller buffer pool). Every other round runs
+ * them in reverse order, so no lane is always early in its round.
  */
 async function interleaved(args: BenchArgs, lanes: Lane[]): Promise<ScenarioResult[]> {
+  const name = (lane: Lane) => `${lane.info.name}@${lane.info.connections}`;
   for (const lane of lanes) await lane.warmUp(args.warmup);
   const seconds = args.duration / args.rounds;
   const rounds: Round[][] = lanes.map(() => []);
   for (let round = 1; round <= args.rounds; round++) {
-    log(`round ${round}/${args.rounds}: ${lanes.map((l) => l.info.name).join(', ')}, ${seconds} s each`);
-    for (const [i, lane] of lanes.entries()) rounds[i].push(await lane.measure(seconds));
+    const order = [...lanes.keys()];
+    if (round % 2 === 0) order.reverse();
+    log(`round ${round}/${args.rounds}: ${order.map((i) => name(lanes[i])).join(', ')}, ${seconds} s each`);
+    for (const i of order) rounds[i].push(await lanes[i].measure(seconds));
     const rps = (i: number) => rounds[i][rounds[i].length - 1].latencies.length / rounds[i][rounds[i].length - 1].seconds;
-    log(`round ${round}/${args.rounds}: ${lanes.map((l, i) => `${l.info.name} ${rps(i).toFixed(0)}`).join(', ')} req/s`);
+    log(`round ${round}/${args.rounds}: ${order.map((i) => `${name(lanes[i])} ${rps(i).toFixed(0)}`).join(', ')} req/s`);
   }
   return lanes.map((lane, i) => summarize(lane.info, rounds[i]));
 }
@@ -213,8 +220,8 @@ async function main(): Promise<void> {
         log(`replay: completing a pool of ${size} keys`);
         pool = await completeReplayPool(main.api, main.accounts, size);
       }
+      const lanes: Lane[] = [];
       for (const connections of args.connections) {
-        const lanes: Lane[] = [];
         if (baseline) lanes.push(httpLane(baseline, baselineScenario(baseline.accounts, connections), variantTitle(primary)));
         if (wants('first')) {
           for (const server of idempotent) lanes.push(httpLane(server, firstExecutionScenario(server.accounts, connections), variantTitle(server.variant)));
@@ -223,11 +230,8 @@ async function main(): Promise<void> {
           lanes.push(rawLane(load, connections, transport, databasePid(args), args.transports.length > 1 ? ` [${transport}]` : ''));
         }
         if (pool) lanes.push(httpLane(main, replayScenario(pool, connections), variantTitle(primary)));
-        if (lanes.length) {
-          log(`— ${connections} connections —`);
-          (await interleaved(args, lanes)).forEach(record);
-        }
       }
+      if (lanes.length) (await interleaved(args, lanes)).forEach(record);
       if (main && wants('contended')) {
         const scenario = contendedScenario(main.accounts);
         const result = await runScenario(main.api, scenario, { seconds: args.duration, warmup: args.warmup }, main.sampler, log);
