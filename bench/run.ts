@@ -13,8 +13,7 @@
  *   the same number of connections: the ceiling the API is measured against.
  * Baseline, first execution, raw and replay, at every connection count, run in alternating rounds
  * (their ratios, and how they change with connections, are what matter and the easiest to skew);
- * contended follows. Only one load
- * runs at a time: an idle server costs nothing.
+ * contended follows. Only one load runs at a time: an idle server costs nothing.
  * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
  */
