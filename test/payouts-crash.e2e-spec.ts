@@ -35,8 +35,8 @@ describe.each(databaseKinds())('payouts killed mid-way on %s', (kind) => {
       DATABASE_URL: db.url,
       BOOTSTRAP_API_KEY: apiKey,
       BANK_URL: bank.url,
-      BANK_TIMEOUT_MS: '700', // under half the lease, as the config requires
-      IDEMPOTENCY_LEASE_MS: '1500', // how long a killed process's key stays locked: short, so the suite is quick
+      BANK_TIMEOUT_MS: '900', // under half the lease, as the config requires; room for a slow CI machine
+      IDEMPOTENCY_LEASE_MS: '2000', // how long a killed process's key stays locked: short, so the suite is quick
       IDEMPOTENCY_WAIT_MS: '500',
       COMPLETER_ENABLED: 'false',
       COMPLETER_GRACE_MS: '0',
