@@ -28,6 +28,11 @@ export interface BenchArgs {
    * (`<dir>/dist/src/main.js`), e.g. the main branch, in the same rounds: a before/after in one run.
    */
   compareBuild?: string;
+  /**
+   * `--compare-node <path>`: first execution also runs on a server started by another Node binary
+   * (this checkout's build), in the same rounds: e.g. Node 24 LTS beside the machine's Node.
+   */
+  compareNode?: string;
   /** `--soak`: only first execution, for `soakSeconds`, the server's RSS sampled throughout. */
   soak: boolean;
   soakSeconds: number;
@@ -44,7 +49,7 @@ export interface BenchArgs {
 
 const USAGE = `usage: npm run bench -- [--db mysql|sqlite] [--duration <s>] [--connections <n>[,<n>…]] [--rounds <n>] [--smoke]
        [--scenarios baseline,first,raw,replay,contended] [--adapters express,fastify] [--transports tcp,socket]
-       [--socket-path <path>] [--compare-build <checkout dir>] [--soak [<s>]] [--cpu-prof <dir>]
+       [--socket-path <path>] [--compare-build <checkout dir>] [--compare-node <node binary>] [--soak [<s>]] [--cpu-prof <dir>]
   MySQL/MariaDB server: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); a fresh database is made and dropped.
   npm run bench -- --cluster [--duration <s>] [--connections <n>]: single server beside a 3-node Galera cluster.
   --connections 10,32,64 (the default) measures each count in turn; --soak runs first execution alone
@@ -115,6 +120,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--compare-build':
         args.compareBuild = value() ?? fail('--compare-build needs the directory of a built checkout');
+        break;
+      case '--compare-node':
+        args.compareNode = value() ?? fail('--compare-node needs the path of a node binary');
         break;
       case '--socket-path':
         args.socketPath = value() ?? fail('--socket-path needs the path of the MySQL server socket');

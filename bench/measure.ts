@@ -16,6 +16,8 @@ export interface ScenarioInfo {
   transport?: Transport;
   /** Another checkout's server (`--compare-build`). */
   build?: string;
+  /** The version of another Node binary the server runs on (`--compare-node`). */
+  node?: string;
 }
 
 export interface ScenarioResult {
@@ -25,6 +27,7 @@ export interface ScenarioResult {
   adapter?: Adapter;
   transport?: Transport;
   build?: string;
+  node?: string;
   seconds: number;
   requests: number;
   rps: number;
@@ -185,6 +188,7 @@ export function summarize(scenario: ScenarioInfo, rounds: Round[]): ScenarioResu
     adapter: scenario.adapter,
     transport: scenario.transport,
     build: scenario.build,
+    node: scenario.node,
     seconds: round(seconds),
     requests,
     rps: round(requests / seconds),

@@ -51,7 +51,7 @@ const cpu = (r?: ScenarioResult) => (r ? r.serverCpuMsPerRequest + (Number.isFin
 export function ratiosAt(results: ScenarioResult[], connections: number, primary: Primary) {
   const at = results.filter((r) => r.connections === connections);
   const baseline = at.find((r) => r.name === 'baseline');
-  const first = at.find((r) => r.name === 'first' && !r.build && r.adapter === primary.adapter && r.transport === primary.transport);
+  const first = at.find((r) => r.name === 'first' && !r.build && !r.node && r.adapter === primary.adapter && r.transport === primary.transport);
   const raw = at.find((r) => r.name === 'raw' && r.transport === primary.transport);
   const replay = at.find((r) => r.name === 'replay');
   return {
@@ -67,7 +67,7 @@ export function ratiosAt(results: ScenarioResult[], connections: number, primary
     /** First execution on each other adapter/transport, over the primary one. */
     variants: at
       .filter((r) => r.name === 'first' && r !== first)
-      .map((r) => ({ adapter: r.adapter, transport: r.transport, build: r.build, overPrimary: divide(r.rps, first?.rps), rounds: eachRound(r, first) })),
+      .map((r) => ({ adapter: r.adapter, transport: r.transport, build: r.build, node: r.node, overPrimary: divide(r.rps, first?.rps), rounds: eachRound(r, first) })),
     rawVariants: at
       .filter((r) => r.name === 'raw' && r !== raw)
       .map((r) => ({ transport: r.transport, overPrimary: divide(r.rps, raw?.rps), rounds: eachRound(r, raw) })),
@@ -141,8 +141,12 @@ export function markdownTable(results: ScenarioResult[], machine: MachineInfo, a
       lines.push(`  - replay / first execution: **${r.replayOverFirst}**${target(r.replayOverFirst, TARGETS.replayOverFirst)}${cpuNote(r.cpuReplayOverFirst)}${spread(r.rounds.replayOverFirst)}`);
     }
     for (const v of r.variants) {
-      const what = v.build ? `the build of ${v.build}` : `${v.adapter} over ${v.transport}`;
-      lines.push(`  - first execution on ${what} / on ${v.build ? 'this build' : `${primary.adapter} over ${primary.transport}`}: **${v.overPrimary}**${spread(v.rounds)}`);
+      const [what, over] = v.build
+        ? [`the build of ${v.build}`, 'this build']
+        : v.node
+          ? [`Node ${v.node}`, `Node ${process.version}`]
+          : [`${v.adapter} over ${v.transport}`, `${primary.adapter} over ${primary.transport}`];
+      lines.push(`  - first execution on ${what} / on ${over}: **${v.overPrimary}**${spread(v.rounds)}`);
     }
     for (const v of r.rawVariants) lines.push(`  - raw SQL over ${v.transport} / over ${primary.transport}: **${v.overPrimary}**${spread(v.rounds)}`);
   }

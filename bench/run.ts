@@ -17,6 +17,7 @@
  * Prints a Markdown table and writes bench/results/<YYYY-MM-DD>.json and its .svg chart (not with --smoke). Exits
  * non-zero only on errors (unexpected non-2xx answers, connection or SQL errors), never on speed.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Adapter, BenchArgs, parseArgs, ScenarioName, Transport } from './args';
@@ -42,6 +43,11 @@ async function cleanUp(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((error) => console.error(`clean-up: ${(error as Error).message}`));
 }
 
+/** The version of another Node binary (`--compare-node`); a path that is not one fails the run here. */
+function nodeVersion(path: string): string {
+  return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
+}
+
 /** The server's DB pool size (DB_POOL_SIZE, default 10): the raw load uses the same. */
 const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
 
@@ -50,6 +56,8 @@ interface Variant {
   transport: Transport;
   /** Another checkout's built server (`--compare-build`), instead of this one. */
   build?: string;
+  /** Another Node binary (`--compare-node`) and its version. */
+  node?: { path: string; version: string };
 }
 
 interface OpenServer {
@@ -71,7 +79,8 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   log(`${label} server: starting (${variant.adapter}, ${variant.transport}) on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
   const serverEnv = { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env };
   const main = variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined;
-  const server: BenchServer = await startServer(serverEnv, { cpuProfDir: args.cpuProfDir, main });
+  const node = variant.node?.path;
+  const server: BenchServer = await startServer(serverEnv, { cpuProfDir: args.cpuProfDir, main, node });
   cleanups.push(async () => {
     log(`${label} server: stopping${args.cpuProfDir ? ` (CPU profile into ${args.cpuProfDir})` : ''}`);
     await server.stop();
@@ -79,7 +88,7 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   failureOutput.push(() => `${label} server output (last 2000 characters):\n${server.output().slice(-2000)}`);
   const api = { url: server.url, apiKey };
   log(`${label} server: opening and funding accounts`);
-  const twin = () => startServer(serverEnv, { main });
+  const twin = () => startServer(serverEnv, { main, node });
   return { api, sampler: new ResourceSampler(server.pid, databasePid(args)), accounts: await prepareAccounts(api), db, variant, twin };
 }
 
@@ -103,6 +112,7 @@ function httpLane(server: OpenServer, scenario: ReturnType<typeof baselineScenar
     adapter: server.variant.adapter,
     transport: server.variant.transport,
     build: server.variant.build,
+    node: server.variant.node?.version,
   };
   return {
     info,
@@ -180,8 +190,10 @@ async function main(): Promise<void> {
   const variants: Variant[] = args.adapters.flatMap((adapter) => args.transports.map((transport) => ({ adapter, transport })));
   const primary = variants[0];
   if (args.compareBuild) variants.push({ ...primary, build: args.compareBuild });
+  if (args.compareNode) variants.push({ ...primary, node: { path: args.compareNode, version: nodeVersion(args.compareNode) } });
   const several = variants.length > 1;
-  const variantTitle = (v: Variant) => (v.build ? ` [build of ${v.build}]` : several ? ` [${v.adapter}, ${v.transport}]` : '');
+  const variantTitle = (v: Variant) =>
+    v.build ? ` [build of ${v.build}]` : v.node ? ` [Node ${v.node.version}]` : several ? ` [${v.adapter}, ${v.transport}]` : '';
   let soakResult: Awaited<ReturnType<typeof soak>> | undefined;
 
   try {
@@ -194,7 +206,8 @@ async function main(): Promise<void> {
       const idempotent: OpenServer[] = [];
       for (const [i, variant] of (wants('first') ? variants : [primary]).entries()) {
         if (!needsIdempotent) break;
-        const label = i === 0 ? 'idempotent' : variant.build ? 'idempotent_compared' : `idempotent_${variant.adapter}_${variant.transport}`;
+        const label =
+          i === 0 ? 'idempotent' : variant.build ? 'idempotent_compared' : variant.node ? 'idempotent_node' : `idempotent_${variant.adapter}_${variant.transport}`;
         idempotent.push(await openServer(args, label, variant, { IDEMPOTENCY_ENABLED: 'true' }));
       }
       const main = idempotent[0];

@@ -17,7 +17,10 @@ export interface BenchServer {
  * Starts `dist/src/main.js` as a child process with production settings (auth, validation, metrics,
  * request logs at `info`, unless `env` says otherwise) and waits until `/health` answers 200.
  */
-export async function startServer(env: Record<string, string>, options: { cpuProfDir?: string; main?: string } = {}): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string>,
+  options: { cpuProfDir?: string; main?: string; node?: string } = {},
+): Promise<BenchServer> {
   const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${options.cpuProfDir}`, '-r', EXIT_ON_SIGNAL] : [];
   // The per-client rate limit (default 6,000/min) would answer most of a benchmark with 429: raised,
   // not switched off, so its bookkeeping is still measured.
@@ -25,6 +28,7 @@ export async function startServer(env: Record<string, string>, options: { cpuPro
     main: options.main ?? MAIN,
     env: { RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'info', ...env },
     nodeArgs,
+    node: options.node,
     timeoutMs: 60_000,
     outputLimit: 64 * 1024,
   });

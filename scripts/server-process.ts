@@ -34,12 +34,14 @@ export async function launchServer(options: {
   env: Record<string, string>;
   port?: number;
   nodeArgs?: string[];
+  /** The Node binary to run it with (default: the one running this process). */
+  node?: string;
   timeoutMs?: number;
   /** Keep only the last this many characters of output (a long benchmark logs every request). */
   outputLimit?: number;
 }): Promise<LaunchedServer> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), options.main], {
     env: { ...process.env, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
