@@ -23,6 +23,8 @@ export interface BenchArgs {
   /** First execution and raw run over each; the first one listed serves every other scenario. */
   transports: Transport[];
   socketPath: string;
+  /** The servers' DB pool size (`DB_POOL_SIZE`, default 10): the raw load uses the same. */
+  dbPoolSize: number;
   /**
    * `--compare-build <dir>`: first execution also runs on the server built in another checkout
    * (`<dir>/dist/src/main.js`), e.g. the main branch, in the same rounds: a before/after in one run.
@@ -81,6 +83,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     adapters: [DEFAULT_ADAPTER],
     transports: ['tcp'],
     socketPath: process.env.BENCH_MYSQL_SOCKET ?? '/run/mysqld/mysqld.sock',
+    dbPoolSize: Number(process.env.DB_POOL_SIZE ?? 10),
     soak: false,
     soakSeconds: 300,
     rounds: 4,

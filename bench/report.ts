@@ -208,7 +208,7 @@ export function writeResults(args: BenchArgs, machine: MachineInfo, results: Sce
       endpoint: 'POST /v1/transfers',
       // What else shapes the numbers and is set from outside: the servers' and the raw load's pool,
       // and flags given to every Node process of the run.
-      dbPoolSize: Number(process.env.DB_POOL_SIZE ?? 10),
+      dbPoolSize: args.dbPoolSize,
       ...(process.env.NODE_OPTIONS ? { nodeOptions: process.env.NODE_OPTIONS } : {}),
     },
     ratios: ratios(results, { adapter: args.adapters[0], transport: args.transports[0] }),

@@ -48,8 +48,6 @@ function nodeVersion(path: string): string {
   return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
 }
 
-/** The server's DB pool size (DB_POOL_SIZE, default 10): the raw load uses the same. */
-const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
 
 interface Variant {
   adapter: Adapter;
@@ -77,7 +75,7 @@ async function openServer(args: BenchArgs, label: string, variant: Variant, env:
   const apiKey = `sk_bench_${randomBytes(16).toString('hex')}`;
   const databaseUrl = variant.transport === 'socket' ? withSocket(db.url, args.socketPath) : db.url;
   log(`${label} server: starting (${variant.adapter}, ${variant.transport}) on a fresh ${args.db === 'mysql' ? `database ${db.name}` : 'SQLite file'}`);
-  const serverEnv = { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(POOL_SIZE), ...env };
+  const serverEnv = { DATABASE_URL: databaseUrl, BOOTSTRAP_API_KEY: apiKey, HTTP_ADAPTER: variant.adapter, DB_POOL_SIZE: String(args.dbPoolSize), ...env };
   const main = variant.build ? join(variant.build, 'dist', 'src', 'main.js') : undefined;
   const node = variant.node?.path;
   const server: BenchServer = await startServer(serverEnv, { cpuProfDir: args.cpuProfDir, main, node });
@@ -220,7 +218,7 @@ async function main(): Promise<void> {
           workload = await captureFirstExecution(args.mysqlUrl, main.db.name!, main.api.apiKey, main.accounts, main.twin);
           log(`raw: ${workload.base.statements.length} statements per request:\n${workload.base.statements.map((s, i) => `    ${i + 1}. ${s.prepared ? '(prepared) ' : ''}${s.template.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
           for (const transport of args.transports) {
-            const load = RawLoad.open(main.db.url, POOL_SIZE, workload, main.accounts, transport === 'socket' ? args.socketPath : undefined);
+            const load = RawLoad.open(main.db.url, args.dbPoolSize, workload, main.accounts, transport === 'socket' ? args.socketPath : undefined);
             cleanups.push(() => load.close());
             rawLoads.set(transport, load);
           }
